@@ -1,0 +1,4 @@
+#ifndef PGFRONT_VERSION_H
+#define PGFRONT_VERSION_H
+#define PGFRONT_VERSION "0.1.0"
+#endif

@@ -1,0 +1,133 @@
+/*
+ * The proxy's own state, shared by its files and by nobody else.
+ * All of it lives in struct proxy (no globals), so that one loop per worker
+ * thread can own one struct proxy later.
+ */
+#ifndef PGFRONT_PROXY_INTERNAL_H
+#define PGFRONT_PROXY_INTERNAL_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proxy/proxy.h"
+
+/* As HAProxy's default bufsize: one buffer per direction, only while busy. */
+#define RELAY_BUF_SIZE 16384
+#define RELAY_FREE_BUFS_MAX 256      /* kept for reuse; the rest are freed */
+#define REFUSALS_MAX 256             /* clients being told why at once */
+#define REFUSAL_TIMEOUT 5.0          /* seconds to send a startup packet */
+
+struct relay_buf {
+	struct relay_buf *next_free;
+	uint32_t off, len;
+	uint8_t data[RELAY_BUF_SIZE];
+};
+
+enum session_state {
+	SESSION_QUEUED,       /* waiting for a free slot on a server */
+	SESSION_CONNECTING,   /* connecting to the chosen server */
+	SESSION_RELAYING,
+};
+
+enum session_end {
+	SESSION_END_CLIENT_CLOSED,
+	SESSION_END_SERVER_CLOSED,
+	SESSION_END_CLIENT_ERROR,
+	SESSION_END_SERVER_ERROR,
+	SESSION_END_CLIENT_TIMEOUT,
+	SESSION_END_SERVER_TIMEOUT,
+	SESSION_END_SERVER_DOWN,
+	SESSION_END_SHUTDOWN,
+};
+
+/* One direction of a session: bytes read from `in`'s fd are written to `out`'s. */
+struct relay_dir {
+	ev_io in;                 /* readable on the source */
+	ev_io out;                /* writable on the destination */
+	struct relay_buf *buf;    /* bytes read but not yet written; NULL when idle */
+	bool eof;                 /* the source has closed its side */
+	uint64_t bytes;
+};
+
+struct session {
+	struct proxy *proxy;
+	struct proxy_listener *listener;
+	int member;               /* -1 while queued */
+	enum session_state state;
+	int client_fd;
+	int server_fd;
+	struct relay_dir up;      /* client to server */
+	struct relay_dir down;    /* server to client */
+	ev_timer timer;           /* queue, connect or idle timeout */
+	ev_tstamp started;
+	ev_tstamp last_client;    /* last byte read from or written to the client */
+	ev_tstamp last_server;
+	int attempts;             /* connection attempts so far */
+	uint32_t tried;           /* members already tried, a bit each */
+	char connect_error[64];   /* why the last attempt failed */
+	struct session *prev, *next; /* in the member's registry or the listener's queue */
+	char client[64];          /* "address:port" for the log */
+};
+
+struct refusal;
+
+struct proxy_member {
+	struct proxy_server_counters c;
+	struct session *sessions; /* registry: every session connecting or relaying to it */
+};
+
+struct proxy_listener {
+	struct proxy *proxy;
+	int index;
+	const struct conf_listener *conf;
+	int fds[CONF_MAX_BINDS];
+	ev_io accept_watchers[CONF_MAX_BINDS];
+	struct proxy_member members[CONF_MAX_SERVERS];
+	struct session *queue_head, *queue_tail;
+	unsigned cursor;          /* round-robin position */
+	bool ambiguous;           /* single: more than one primary right now */
+	struct proxy_listener_counters c;
+};
+
+struct proxy {
+	struct ev_loop *loop;
+	const struct conf *conf;
+	const struct hc_engine *health;
+	struct proxy_listener listeners[CONF_MAX_LISTENERS];
+	int nlisteners;
+	int connections;          /* client sessions, for global maxconn */
+	struct refusal *refusals; /* clients being told why */
+	int nrefusals;
+	struct relay_buf *free_bufs;
+	int nfree_bufs;
+	ev_timer accept_pause;    /* out of file descriptors: retry accepting later */
+	bool shutting_down;
+};
+
+/* listener.c */
+void listener_dispatch(struct session *s);
+void listener_slot_freed(struct proxy_listener *l);
+void listener_queue_remove(struct session *s);
+
+/* session.c */
+struct session *session_new(struct proxy_listener *l, int client_fd, const char *client);
+void session_end(struct session *s, enum session_end why);
+void session_attach(struct session *s, int member);
+void session_detach(struct session *s);
+void session_refuse(struct session *s, enum proxy_refusal why, const char *message);
+const char *session_end_name(enum session_end why);
+
+/* connect.c */
+void connect_start(struct session *s, int member);
+
+/* relay.c */
+void relay_start(struct session *s);
+void relay_stop(struct session *s);
+void relay_free_bufs(struct proxy *proxy);
+
+/* refuse.c: tells a client why in PostgreSQL's protocol, then closes it. */
+void refuse_client(struct proxy *proxy, int fd, const char *client, const char *message);
+void refuse_shutdown(struct proxy *proxy);
+
+#endif

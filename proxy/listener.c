@@ -1,0 +1,440 @@
+/*
+ * Listeners: binding, accepting, choosing a server for each new session, the
+ * FIFO queue of clients waiting for a free slot, and the reaction to health
+ * changes (shutdown-sessions, draining the queue, the two-primaries guard).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "daemon/log.h"
+#include "proxy/balance.h"
+#include "proxy/internal.h"
+
+#define ACCEPTS_PER_WAKEUP 64   /* then let other listeners and sessions run */
+#define ACCEPT_PAUSE 0.1        /* seconds to wait when out of descriptors */
+
+static struct log_ratelimit accept_errors_rl = { .period = 10, .burst = 5 };
+static struct log_ratelimit ambiguous_rl = { .period = 10, .burst = 5 };
+
+static const char *const refusal_names[] = {
+	[PROXY_REFUSED_NO_SERVER] = "no server",
+	[PROXY_REFUSED_AMBIGUOUS] = "more than one primary",
+	[PROXY_REFUSED_QUEUE_TIMEOUT] = "queue timeout",
+	[PROXY_REFUSED_MAXCONN] = "maxconn",
+	[PROXY_REFUSED_CONNECT_FAILED] = "connect failed",
+	[PROXY_REFUSED_SHUTTING_DOWN] = "shutting down",
+};
+
+const char *proxy_refusal_name(enum proxy_refusal refusal)
+{
+	return refusal_names[refusal];
+}
+
+static const char *member_name(const struct proxy_listener *l, int member)
+{
+	return l->proxy->conf->servers[l->conf->members[member].server].name;
+}
+
+static enum balance_verdict pick(struct proxy_listener *l, uint32_t exclude, int *picked)
+{
+	struct balance_member snapshot[CONF_MAX_SERVERS];
+	const struct conf_listener *cl = l->conf;
+
+	for (int i = 0; i < cl->nmembers; i++) {
+		snapshot[i].up = hc_is_up(l->proxy->health, l->index, i);
+		snapshot[i].backup = cl->members[i].backup;
+		snapshot[i].sessions = l->members[i].c.sessions;
+		snapshot[i].maxconn = cl->members[i].t.maxconn;
+	}
+	return balance_pick(cl->balance, snapshot, cl->nmembers, exclude, &l->cursor, picked);
+}
+
+static void queue_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct session *s = w->data;
+	char message[160];
+
+	(void)loop;
+	(void)revents;
+	snprintf(message, sizeof message,
+	         "pgfront: timed out waiting for a free server slot for %s",
+	         s->listener->conf->name);
+	session_refuse(s, PROXY_REFUSED_QUEUE_TIMEOUT, message);
+}
+
+static void queue_append(struct session *s)
+{
+	struct proxy_listener *l = s->listener;
+
+	s->state = SESSION_QUEUED;
+	s->prev = l->queue_tail;
+	s->next = NULL;
+	if (l->queue_tail)
+		l->queue_tail->next = s;
+	else
+		l->queue_head = s;
+	l->queue_tail = s;
+	if (++l->c.queued > l->c.queued_max)
+		l->c.queued_max = l->c.queued;
+	ev_timer_stop(l->proxy->loop, &s->timer);
+	ev_timer_init(&s->timer, queue_timeout_cb, (double)l->conf->t.timeout_queue_us / 1e6, 0.);
+	ev_timer_start(l->proxy->loop, &s->timer);
+}
+
+void listener_queue_remove(struct session *s)
+{
+	struct proxy_listener *l = s->listener;
+
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		l->queue_head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		l->queue_tail = s->prev;
+	s->prev = s->next = NULL;
+	l->c.queued--;
+}
+
+/* Routes a new (or retrying) session: connect, queue, or tell the client why. */
+void listener_dispatch(struct session *s)
+{
+	struct proxy_listener *l = s->listener;
+	char message[200];
+	int member = -1;
+
+	switch (pick(l, s->tried, &member)) {
+	case BALANCE_PICKED:
+		connect_start(s, member);
+		return;
+	case BALANCE_FULL:
+		queue_append(s);
+		return;
+	case BALANCE_AMBIGUOUS:
+		log_limited(&ambiguous_rl, CONF_LOG_ERR,
+		            "%s: refused %s: more than one server claims to be primary",
+		            l->conf->name, s->client);
+		snprintf(message, sizeof message,
+		         "pgfront: more than one server claims to be primary for %s; "
+		         "new sessions are refused until exactly one remains", l->conf->name);
+		session_refuse(s, PROXY_REFUSED_AMBIGUOUS, message);
+		return;
+	case BALANCE_NONE_UP:
+		snprintf(message, sizeof message, "pgfront: no server available for %s",
+		         l->conf->name);
+		session_refuse(s, PROXY_REFUSED_NO_SERVER, message);
+		return;
+	}
+}
+
+/* A server slot or a server came free: serve the queue in order. */
+void listener_slot_freed(struct proxy_listener *l)
+{
+	while (l->queue_head && !l->proxy->shutting_down) {
+		struct session *s = l->queue_head;
+		int member;
+
+		if (pick(l, s->tried, &member) != BALANCE_PICKED)
+			return;
+		listener_queue_remove(s);
+		ev_timer_stop(l->proxy->loop, &s->timer);
+		connect_start(s, member);
+	}
+}
+
+static void format_peer(const struct sockaddr_storage *ss, char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+		port = ntohs(sin->sin_port);
+		snprintf(out, len, "%s:%u", host, port);
+	} else {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		port = ntohs(sin6->sin6_port);
+		snprintf(out, len, "[%s]:%u", host, port);
+	}
+}
+
+static void accept_client(struct proxy_listener *l, int fd, const struct sockaddr_storage *ss)
+{
+	struct proxy *proxy = l->proxy;
+	const int one = 1;
+	char client[64];
+	char message[160];
+	struct session *s;
+
+	format_peer(ss, client, sizeof client);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (proxy->connections >= proxy->conf->global.maxconn) {
+		l->c.refused[PROXY_REFUSED_MAXCONN]++;
+		snprintf(message, sizeof message,
+		         "pgfront: too many connections (global maxconn %d reached)",
+		         proxy->conf->global.maxconn);
+		refuse_client(proxy, fd, client, message);
+		return;
+	}
+	s = session_new(l, fd, client);
+	if (!s) {
+		close(fd);
+		return;
+	}
+	listener_dispatch(s);
+}
+
+static void pause_accepting(struct proxy *proxy)
+{
+	for (int i = 0; i < proxy->nlisteners; i++)
+		for (int b = 0; b < proxy->listeners[i].conf->nbinds; b++)
+			ev_io_stop(proxy->loop, &proxy->listeners[i].accept_watchers[b]);
+	ev_timer_start(proxy->loop, &proxy->accept_pause);
+}
+
+static void resume_accepting_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct proxy *proxy = w->data;
+
+	(void)revents;
+	if (proxy->shutting_down)
+		return;
+	for (int i = 0; i < proxy->nlisteners; i++)
+		for (int b = 0; b < proxy->listeners[i].conf->nbinds; b++)
+			ev_io_start(loop, &proxy->listeners[i].accept_watchers[b]);
+}
+
+static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct proxy_listener *l = w->data;
+
+	(void)loop;
+	(void)revents;
+	for (int n = 0; n < ACCEPTS_PER_WAKEUP; n++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		int fd = accept4(w->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd >= 0) {
+			accept_client(l, fd, &ss);
+			continue;
+		}
+		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+			return;
+		log_limited(&accept_errors_rl, CONF_LOG_ERR, "%s: accept: %s",
+		            l->conf->name, strerror(errno));
+		/* Out of descriptors: the pending client would wake us at once again. */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			pause_accepting(l->proxy);
+		return;
+	}
+}
+
+static int bind_one(const struct conf_addr *addr, char *err, size_t errlen)
+{
+	const int one = 1;
+	int fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	/* A VIP that VRRP has not put on this host yet can still be bound. */
+	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
+	if (addr->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, (const struct sockaddr *)&addr->ss, addr->len) < 0 ||
+	    listen(fd, SOMAXCONN) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int listener_bind(struct proxy *proxy, int index, char *err, size_t errlen)
+{
+	struct proxy_listener *l = &proxy->listeners[index];
+	char why[128];
+
+	l->proxy = proxy;
+	l->index = index;
+	l->conf = &proxy->conf->listeners[index];
+	for (int b = 0; b < l->conf->nbinds; b++) {
+		const struct conf_addr *addr = &l->conf->binds[b];
+
+		l->fds[b] = bind_one(addr, why, sizeof why);
+		if (l->fds[b] < 0) {
+			snprintf(err, errlen, "cannot bind %s to %s:%u: %s", l->conf->name,
+			         addr->host, addr->port, why);
+			return -1;
+		}
+		ev_io_init(&l->accept_watchers[b], accept_cb, l->fds[b], EV_READ);
+		l->accept_watchers[b].data = l;
+	}
+	return 0;
+}
+
+static void close_listeners(struct proxy *proxy)
+{
+	for (int i = 0; i < proxy->nlisteners; i++) {
+		struct proxy_listener *l = &proxy->listeners[i];
+
+		for (int b = 0; b < l->conf->nbinds; b++) {
+			if (l->fds[b] < 0)
+				continue;
+			ev_io_stop(proxy->loop, &l->accept_watchers[b]);
+			close(l->fds[b]);
+			l->fds[b] = -1;
+		}
+	}
+}
+
+struct proxy *proxy_create(struct ev_loop *loop, const struct conf *conf,
+                           char *err, size_t errlen)
+{
+	struct proxy *proxy = calloc(1, sizeof *proxy);
+
+	if (!proxy) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	proxy->loop = loop;
+	proxy->conf = conf;
+	ev_timer_init(&proxy->accept_pause, resume_accepting_cb, ACCEPT_PAUSE, 0.);
+	proxy->accept_pause.data = proxy;
+	for (int i = 0; i < conf->nlisteners; i++)
+		for (int b = 0; b < CONF_MAX_BINDS; b++)
+			proxy->listeners[i].fds[b] = -1;
+	for (int i = 0; i < conf->nlisteners; i++) {
+		proxy->nlisteners = i + 1;
+		if (listener_bind(proxy, i, err, errlen) < 0) {
+			close_listeners(proxy);
+			free(proxy);
+			return NULL;
+		}
+	}
+	return proxy;
+}
+
+void proxy_start(struct proxy *proxy, const struct hc_engine *health)
+{
+	proxy->health = health;
+	for (int i = 0; i < proxy->nlisteners; i++) {
+		struct proxy_listener *l = &proxy->listeners[i];
+
+		for (int b = 0; b < l->conf->nbinds; b++)
+			ev_io_start(proxy->loop, &l->accept_watchers[b]);
+		log_notice("%s: listening on %d address(es), balance %s", l->conf->name,
+		           l->conf->nbinds, conf_balance_name(l->conf->balance));
+	}
+}
+
+static void shutdown_member_sessions(struct proxy_listener *l, int member)
+{
+	struct proxy_member *m = &l->members[member];
+	int closed = 0;
+
+	/* session_end() unlinks the head; a DOWN server never gets a new one. */
+	while (m->sessions) {
+		m->c.killed_on_down++;
+		session_end(m->sessions, SESSION_END_SERVER_DOWN);
+		closed++;
+	}
+	if (closed)
+		log_notice("%s/%s: closed %d session(s): server marked down",
+		           l->conf->name, member_name(l, member), closed);
+}
+
+/* balance single: say once when a second primary appears, and once when it is gone. */
+static void track_primaries(struct proxy_listener *l)
+{
+	char names[256] = "";
+	int up = 0;
+
+	for (int i = 0; i < l->conf->nmembers; i++) {
+		if (!hc_is_up(l->proxy->health, l->index, i))
+			continue;
+		up++;
+		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+		         up > 1 ? ", " : "", member_name(l, i));
+	}
+	if (up > 1 && !l->ambiguous)
+		log_err("%s: %d servers claim to be primary (%s): new sessions are refused "
+		        "until exactly one remains", l->conf->name, up, names);
+	else if (up <= 1 && l->ambiguous)
+		log_notice("%s: one primary again (%s)", l->conf->name, up ? names : "none up");
+	l->ambiguous = up > 1;
+}
+
+void proxy_health_changed(void *arg, int listener, int member, enum hc_status from,
+                          enum hc_status to, const struct hc_result *result)
+{
+	struct proxy *proxy = arg;
+	struct proxy_listener *l = &proxy->listeners[listener];
+
+	(void)from;
+	(void)result;
+	if (l->conf->balance == CONF_BALANCE_SINGLE)
+		track_primaries(l);
+	if (to != HC_STATUS_UP &&
+	    l->conf->members[member].t.on_marked_down == CONF_ON_DOWN_SHUTDOWN_SESSIONS)
+		shutdown_member_sessions(l, member);
+	if (to == HC_STATUS_UP)
+		listener_slot_freed(l);
+}
+
+void proxy_shutdown(struct proxy *proxy)
+{
+	proxy->shutting_down = true;
+	ev_timer_stop(proxy->loop, &proxy->accept_pause);
+	close_listeners(proxy);
+	for (int i = 0; i < proxy->nlisteners; i++) {
+		struct proxy_listener *l = &proxy->listeners[i];
+
+		while (l->queue_head)
+			session_end(l->queue_head, SESSION_END_SHUTDOWN);
+		for (int m = 0; m < l->conf->nmembers; m++)
+			while (l->members[m].sessions)
+				session_end(l->members[m].sessions, SESSION_END_SHUTDOWN);
+	}
+	refuse_shutdown(proxy);
+}
+
+void proxy_destroy(struct proxy *proxy)
+{
+	if (!proxy)
+		return;
+	if (!proxy->shutting_down)
+		proxy_shutdown(proxy);
+	relay_free_bufs(proxy);
+	free(proxy);
+}
+
+int proxy_current_connections(const struct proxy *proxy)
+{
+	return proxy->connections;
+}
+
+const struct proxy_listener_counters *proxy_listener_counters(const struct proxy *proxy,
+                                                              int listener)
+{
+	return &proxy->listeners[listener].c;
+}
+
+const struct proxy_server_counters *proxy_server_counters(const struct proxy *proxy,
+                                                          int listener, int member)
+{
+	return &proxy->listeners[listener].members[member].c;
+}

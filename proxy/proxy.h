@@ -1,0 +1,79 @@
+/*
+ * proxy — listeners, client sessions and the per-server counters.
+ *
+ * The proxy owns its sessions and counters; the stats page reads them through
+ * the accessors below. It learns of health changes through
+ * proxy_health_changed(), which main wires to the health engine's callback.
+ */
+#ifndef PGFRONT_PROXY_H
+#define PGFRONT_PROXY_H
+
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "health/health.h"
+
+struct ev_loop;
+struct proxy;
+
+/* Why a client was refused (told in PostgreSQL's protocol, counted here). */
+enum proxy_refusal {
+	PROXY_REFUSED_NO_SERVER,
+	PROXY_REFUSED_AMBIGUOUS,
+	PROXY_REFUSED_QUEUE_TIMEOUT,
+	PROXY_REFUSED_MAXCONN,
+	PROXY_REFUSED_CONNECT_FAILED,
+	PROXY_REFUSED_SHUTTING_DOWN,
+	PROXY_REFUSAL_COUNT,
+};
+
+/* Per (listener, server). */
+struct proxy_server_counters {
+	int sessions;             /* current, connection attempts included */
+	int sessions_max;
+	uint64_t sessions_total;
+	uint64_t bytes_in;        /* client to server */
+	uint64_t bytes_out;       /* server to client */
+	uint64_t connect_errors;
+	uint64_t retries;
+	uint64_t killed_on_down;  /* sessions closed because the server went DOWN */
+};
+
+/* Per listener. */
+struct proxy_listener_counters {
+	int sessions;             /* clients queued, connecting or relaying */
+	int sessions_max;
+	uint64_t sessions_total;
+	int queued;
+	int queued_max;
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	uint64_t refused[PROXY_REFUSAL_COUNT];
+};
+
+/*
+ * Creates the proxy and binds every listener of conf (which must outlive it).
+ * Binding happens here, before privileges are dropped. Returns NULL and fills
+ * err if a bind fails.
+ */
+struct proxy *proxy_create(struct ev_loop *loop, const struct conf *conf,
+                           char *err, size_t errlen);
+
+/* Starts accepting; health is consulted for every routing decision. */
+void proxy_start(struct proxy *proxy, const struct hc_engine *health);
+
+/* The health engine's change callback (arg is the proxy). */
+hc_change_fn proxy_health_changed;
+
+/* Closes the listeners and every session; the loop then runs dry. */
+void proxy_shutdown(struct proxy *proxy);
+void proxy_destroy(struct proxy *proxy);
+
+int proxy_current_connections(const struct proxy *proxy);
+const struct proxy_listener_counters *proxy_listener_counters(const struct proxy *proxy,
+                                                              int listener);
+const struct proxy_server_counters *proxy_server_counters(const struct proxy *proxy,
+                                                          int listener, int member);
+const char *proxy_refusal_name(enum proxy_refusal refusal);
+
+#endif

@@ -1,0 +1,226 @@
+/*
+ * Telling a refused client why, in PostgreSQL's protocol: answer SSLRequest
+ * and GSSENCRequest with 'N', read the StartupMessage, send an ErrorResponse
+ * (FATAL, 57P03 cannot_connect_now) and close. psql then prints the message
+ * instead of "server closed the connection unexpectedly".
+ *
+ * Everything is bounded: a short timeout, at most two negotiation requests,
+ * a startup packet no longer than PostgreSQL's own limit (discarded, never
+ * stored), and at most REFUSALS_MAX clients at once — beyond that, or on
+ * anything that is not a startup packet, the connection is just closed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon/log.h"
+#include "proxy/internal.h"
+#include "proxy/pgproto.h"
+
+#define NEGOTIATIONS_MAX 2      /* GSSENCRequest, then SSLRequest */
+#define LINGER_TIMEOUT 1.0      /* seconds to wait for the client to close */
+
+enum refusal_state {
+	REFUSAL_READ_HEADER,
+	REFUSAL_SKIP_BODY,
+	REFUSAL_SEND,
+	REFUSAL_LINGER,         /* sent; wait for the client's close so no RST eats it */
+};
+
+struct refusal {
+	struct proxy *proxy;
+	struct refusal *prev, *next;
+	int fd;
+	enum refusal_state state;
+	ev_io io;
+	ev_timer timer;
+	uint8_t header[PG_STARTUP_HEADER_LEN];
+	uint32_t have;          /* header bytes read so far */
+	uint32_t skip;          /* body bytes still to discard */
+	int negotiations;
+	uint8_t reply[512];
+	uint32_t reply_len, reply_off;
+	char client[64];
+};
+
+static struct log_ratelimit garbage_rl = { .period = 10, .burst = 5 };
+
+static void refusal_close(struct refusal *r)
+{
+	struct proxy *proxy = r->proxy;
+
+	ev_io_stop(proxy->loop, &r->io);
+	ev_timer_stop(proxy->loop, &r->timer);
+	close(r->fd);
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		proxy->refusals = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	proxy->nrefusals--;
+	free(r);
+}
+
+static void watch(struct refusal *r, int events)
+{
+	ev_io_stop(r->proxy->loop, &r->io);
+	ev_io_set(&r->io, r->fd, events);
+	ev_io_start(r->proxy->loop, &r->io);
+}
+
+/* Acts on a complete 8-byte header; returns false if the client is dropped. */
+static bool header_complete(struct refusal *r)
+{
+	uint32_t len;
+	enum pg_startup_kind kind = pg_startup_classify(r->header, &len);
+	static const uint8_t no = 'N';
+
+	r->have = 0;
+	switch (kind) {
+	case PG_STARTUP_SSL:
+	case PG_STARTUP_GSSENC:
+		if (++r->negotiations > NEGOTIATIONS_MAX ||
+		    send(r->fd, &no, 1, MSG_NOSIGNAL) != 1)
+			return false;
+		return true;
+	case PG_STARTUP_V3:
+		r->skip = len - PG_STARTUP_HEADER_LEN;
+		r->state = REFUSAL_SKIP_BODY;
+		return true;
+	case PG_STARTUP_CANCEL:
+		return false;
+	case PG_STARTUP_INVALID:
+		break;
+	}
+	log_limited(&garbage_rl, CONF_LOG_WARNING,
+	            "%s: not a PostgreSQL startup packet (length %u): closed", r->client, len);
+	return false;
+}
+
+static bool read_header(struct refusal *r)
+{
+	ssize_t n = recv(r->fd, r->header + r->have, sizeof r->header - r->have, 0);
+
+	if (n == 0)
+		return false;
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR;
+	r->have += (uint32_t)n;
+	if (r->have < sizeof r->header)
+		return true;
+	return header_complete(r);
+}
+
+static bool skip_body(struct refusal *r)
+{
+	uint8_t scratch[1024];
+	size_t want = r->skip < sizeof scratch ? r->skip : sizeof scratch;
+	ssize_t n = recv(r->fd, scratch, want, 0);
+
+	if (n == 0)
+		return false;
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR;
+	r->skip -= (uint32_t)n;
+	if (r->skip == 0) {
+		r->state = REFUSAL_SEND;
+		watch(r, EV_WRITE);
+	}
+	return true;
+}
+
+static bool send_reply(struct refusal *r)
+{
+	ssize_t n = send(r->fd, r->reply + r->reply_off, r->reply_len - r->reply_off,
+	                 MSG_NOSIGNAL);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR;
+	r->reply_off += (uint32_t)n;
+	if (r->reply_off < r->reply_len)
+		return true;
+	shutdown(r->fd, SHUT_WR);
+	r->state = REFUSAL_LINGER;
+	watch(r, EV_READ);
+	ev_timer_stop(r->proxy->loop, &r->timer);
+	ev_timer_set(&r->timer, LINGER_TIMEOUT, 0.);
+	ev_timer_start(r->proxy->loop, &r->timer);
+	return true;
+}
+
+static bool linger(struct refusal *r)
+{
+	uint8_t scratch[256];
+	ssize_t n = recv(r->fd, scratch, sizeof scratch, 0);
+
+	return n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR));
+}
+
+static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct refusal *r = w->data;
+	bool keep = false;
+
+	(void)loop;
+	(void)revents;
+	switch (r->state) {
+	case REFUSAL_READ_HEADER:
+		keep = read_header(r);
+		break;
+	case REFUSAL_SKIP_BODY:
+		keep = skip_body(r);
+		break;
+	case REFUSAL_SEND:
+		keep = send_reply(r);
+		break;
+	case REFUSAL_LINGER:
+		keep = linger(r);
+		break;
+	}
+	if (!keep)
+		refusal_close(r);
+}
+
+static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	refusal_close(w->data);
+}
+
+void refuse_client(struct proxy *proxy, int fd, const char *client, const char *message)
+{
+	struct refusal *r;
+
+	log_info("refused %s: %s", client, message);
+	if (proxy->nrefusals >= REFUSALS_MAX || !(r = calloc(1, sizeof *r))) {
+		close(fd);
+		return;
+	}
+	r->proxy = proxy;
+	r->fd = fd;
+	snprintf(r->client, sizeof r->client, "%s", client);
+	r->reply_len = (uint32_t)pg_error_response(r->reply, sizeof r->reply, "FATAL",
+	                                           "57P03", message);
+	r->next = proxy->refusals;
+	if (proxy->refusals)
+		proxy->refusals->prev = r;
+	proxy->refusals = r;
+	proxy->nrefusals++;
+	ev_io_init(&r->io, io_cb, fd, EV_READ);
+	r->io.data = r;
+	ev_io_start(proxy->loop, &r->io);
+	ev_timer_init(&r->timer, timeout_cb, REFUSAL_TIMEOUT, 0.);
+	r->timer.data = r;
+	ev_timer_start(proxy->loop, &r->timer);
+}
+
+void refuse_shutdown(struct proxy *proxy)
+{
+	while (proxy->refusals)
+		refusal_close(proxy->refusals);
+}

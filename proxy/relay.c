@@ -1,0 +1,267 @@
+/*
+ * Relaying bytes both ways once a session has its server.
+ *
+ * Each direction reads into a buffer only when it has none pending and writes
+ * it out at once; what the destination cannot take yet stays in the buffer
+ * and the source is not read again until it is gone. That is the whole of the
+ * backpressure: a slow reader stops the other side, and a session holds at
+ * most one buffer per direction — none at all while idle, since buffers go
+ * back to a shared pool as soon as they are empty.
+ *
+ * A source's EOF is passed on as shutdown(SHUT_WR) on the destination
+ * (half-close); the session ends when both directions have seen EOF, on any
+ * error, or when a side has been idle past its timeout.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "proxy/internal.h"
+
+static struct relay_buf *buf_get(struct proxy *proxy)
+{
+	struct relay_buf *b = proxy->free_bufs;
+
+	if (b) {
+		proxy->free_bufs = b->next_free;
+		proxy->nfree_bufs--;
+	} else {
+		b = malloc(sizeof *b);
+		if (!b)
+			return NULL;
+	}
+	b->off = b->len = 0;
+	return b;
+}
+
+static void buf_put(struct proxy *proxy, struct relay_buf *b)
+{
+	if (proxy->nfree_bufs >= RELAY_FREE_BUFS_MAX) {
+		free(b);
+		return;
+	}
+	b->next_free = proxy->free_bufs;
+	proxy->free_bufs = b;
+	proxy->nfree_bufs++;
+}
+
+void relay_free_bufs(struct proxy *proxy)
+{
+	while (proxy->free_bufs) {
+		struct relay_buf *b = proxy->free_bufs;
+
+		proxy->free_bufs = b->next_free;
+		free(b);
+	}
+	proxy->nfree_bufs = 0;
+}
+
+static bool is_up(const struct session *s, const struct relay_dir *d)
+{
+	return d == &s->up;
+}
+
+/* Bytes moved on one side's socket: that side is not idle. */
+static void touch(struct session *s, bool client_side)
+{
+	if (client_side)
+		s->last_client = ev_now(s->proxy->loop);
+	else
+		s->last_server = ev_now(s->proxy->loop);
+}
+
+static void count_bytes(struct session *s, struct relay_dir *d, size_t n)
+{
+	struct proxy_listener *l = s->listener;
+	struct proxy_server_counters *m = &l->members[s->member].c;
+
+	d->bytes += n;
+	if (is_up(s, d)) {
+		l->c.bytes_in += n;
+		m->bytes_in += n;
+	} else {
+		l->c.bytes_out += n;
+		m->bytes_out += n;
+	}
+}
+
+/* An error on the source fd is that side's fault; on the destination, the other's. */
+static enum session_end side_error(const struct session *s, const struct relay_dir *d,
+                                   bool on_source)
+{
+	bool client_side = is_up(s, d) == on_source;
+
+	return client_side ? SESSION_END_CLIENT_ERROR : SESSION_END_SERVER_ERROR;
+}
+
+static void source_eof(struct session *s, struct relay_dir *d)
+{
+	struct relay_dir *other = is_up(s, d) ? &s->down : &s->up;
+
+	d->eof = true;
+	ev_io_stop(s->proxy->loop, &d->in);
+	shutdown(d->out.fd, SHUT_WR);
+	if (other->eof)
+		/* Whoever closed first ended the conversation. */
+		session_end(s, is_up(s, d) ? SESSION_END_SERVER_CLOSED : SESSION_END_CLIENT_CLOSED);
+}
+
+/* Writes what is pending; returns false if the session was ended. */
+static bool flush(struct session *s, struct relay_dir *d)
+{
+	struct relay_buf *b = d->buf;
+	ssize_t n = send(d->out.fd, b->data + b->off, b->len - b->off, MSG_NOSIGNAL);
+
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			n = 0;
+		else {
+			session_end(s, side_error(s, d, false));
+			return false;
+		}
+	}
+	b->off += (uint32_t)n;
+	if (n > 0)
+		touch(s, !is_up(s, d));
+	if (b->off < b->len) {
+		/* Backpressure: hold the source until the destination drains. */
+		ev_io_stop(s->proxy->loop, &d->in);
+		ev_io_start(s->proxy->loop, &d->out);
+		return true;
+	}
+	buf_put(s->proxy, b);
+	d->buf = NULL;
+	ev_io_stop(s->proxy->loop, &d->out);
+	if (!d->eof)
+		ev_io_start(s->proxy->loop, &d->in);
+	return true;
+}
+
+static void on_readable(struct session *s, struct relay_dir *d)
+{
+	struct relay_buf *b = buf_get(s->proxy);
+	ssize_t n;
+
+	if (!b)
+		return; /* out of memory: try again on the next wakeup */
+	n = recv(d->in.fd, b->data, RELAY_BUF_SIZE, 0);
+	if (n > 0) {
+		b->len = (uint32_t)n;
+		d->buf = b;
+		count_bytes(s, d, (size_t)n);
+		touch(s, is_up(s, d));
+		flush(s, d);
+		return;
+	}
+	buf_put(s->proxy, b);
+	if (n == 0)
+		source_eof(s, d);
+	else if (errno != EAGAIN && errno != EINTR)
+		session_end(s, side_error(s, d, true));
+}
+
+static void on_writable(struct session *s, struct relay_dir *d)
+{
+	flush(s, d);
+}
+
+static void client_readable_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct session *s = w->data;
+
+	(void)loop;
+	(void)revents;
+	on_readable(s, &s->up);
+}
+
+static void server_writable_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct session *s = w->data;
+
+	(void)loop;
+	(void)revents;
+	on_writable(s, &s->up);
+}
+
+static void server_readable_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct session *s = w->data;
+
+	(void)loop;
+	(void)revents;
+	on_readable(s, &s->down);
+}
+
+static void client_writable_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct session *s = w->data;
+
+	(void)loop;
+	(void)revents;
+	on_writable(s, &s->down);
+}
+
+static double seconds(uint64_t us)
+{
+	return (double)us / 1e6;
+}
+
+/*
+ * One timer per session, re-armed lazily: activity only stores a timestamp,
+ * and the timer, when it fires, works out whether a side really was idle.
+ */
+static void idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct session *s = w->data;
+	double client_deadline = s->last_client + seconds(s->listener->conf->t.timeout_client_us);
+	double server_deadline = s->last_server +
+		seconds(s->listener->conf->members[s->member].t.timeout_server_us);
+	double now = ev_now(loop);
+	double next;
+
+	(void)revents;
+	if (now >= client_deadline) {
+		session_end(s, SESSION_END_CLIENT_TIMEOUT);
+		return;
+	}
+	if (now >= server_deadline) {
+		session_end(s, SESSION_END_SERVER_TIMEOUT);
+		return;
+	}
+	next = client_deadline < server_deadline ? client_deadline : server_deadline;
+	ev_timer_set(w, next - now, 0.);
+	ev_timer_start(loop, w);
+}
+
+void relay_start(struct session *s)
+{
+	struct ev_loop *loop = s->proxy->loop;
+
+	s->state = SESSION_RELAYING;
+	s->last_client = s->last_server = ev_now(loop);
+	ev_io_init(&s->up.in, client_readable_cb, s->client_fd, EV_READ);
+	ev_io_init(&s->up.out, server_writable_cb, s->server_fd, EV_WRITE);
+	ev_io_init(&s->down.in, server_readable_cb, s->server_fd, EV_READ);
+	ev_io_init(&s->down.out, client_writable_cb, s->client_fd, EV_WRITE);
+	s->up.in.data = s->up.out.data = s->down.in.data = s->down.out.data = s;
+	ev_io_start(loop, &s->up.in);
+	ev_io_start(loop, &s->down.in);
+	ev_timer_init(&s->timer, idle_timer_cb, 0., 0.);
+	s->timer.data = s;
+	idle_timer_cb(loop, &s->timer, 0);
+}
+
+void relay_stop(struct session *s)
+{
+	struct ev_loop *loop = s->proxy->loop;
+	struct relay_dir *dirs[] = { &s->up, &s->down };
+
+	for (int i = 0; i < 2; i++) {
+		ev_io_stop(loop, &dirs[i]->in);
+		ev_io_stop(loop, &dirs[i]->out);
+		if (dirs[i]->buf) {
+			buf_put(s->proxy, dirs[i]->buf);
+			dirs[i]->buf = NULL;
+		}
+	}
+}

@@ -1,0 +1,142 @@
+/*
+ * A client session's life: created on accept, attached to a server while
+ * connecting and relaying (the member's registry, which is what
+ * shutdown-sessions walks), and ended in exactly one place, session_end(),
+ * which releases everything and writes the one log line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/log.h"
+#include "proxy/internal.h"
+
+static const char *const end_names[] = {
+	[SESSION_END_CLIENT_CLOSED] = "closed by client",
+	[SESSION_END_SERVER_CLOSED] = "closed by server",
+	[SESSION_END_CLIENT_ERROR] = "client error",
+	[SESSION_END_SERVER_ERROR] = "server error",
+	[SESSION_END_CLIENT_TIMEOUT] = "client timeout",
+	[SESSION_END_SERVER_TIMEOUT] = "server timeout",
+	[SESSION_END_SERVER_DOWN] = "server marked down",
+	[SESSION_END_SHUTDOWN] = "pgfront shutting down",
+};
+
+const char *session_end_name(enum session_end why)
+{
+	return end_names[why];
+}
+
+struct session *session_new(struct proxy_listener *l, int client_fd, const char *client)
+{
+	struct session *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return NULL;
+	s->proxy = l->proxy;
+	s->listener = l;
+	s->member = -1;
+	s->client_fd = client_fd;
+	s->server_fd = -1;
+	s->started = ev_now(l->proxy->loop);
+	s->last_client = s->last_server = s->started;
+	snprintf(s->client, sizeof s->client, "%s", client);
+	ev_init(&s->timer, NULL);
+	s->timer.data = s;
+
+	l->proxy->connections++;
+	l->c.sessions++;
+	l->c.sessions_total++;
+	if (l->c.sessions > l->c.sessions_max)
+		l->c.sessions_max = l->c.sessions;
+	return s;
+}
+
+void session_attach(struct session *s, int member)
+{
+	struct proxy_member *m = &s->listener->members[member];
+
+	s->member = member;
+	s->prev = NULL;
+	s->next = m->sessions;
+	if (m->sessions)
+		m->sessions->prev = s;
+	m->sessions = s;
+	m->c.sessions++;
+	if (m->c.sessions > m->c.sessions_max)
+		m->c.sessions_max = m->c.sessions;
+}
+
+/* Frees the member's slot; the caller lets the queue know once it is safe. */
+void session_detach(struct session *s)
+{
+	struct proxy_member *m;
+
+	if (s->member < 0)
+		return;
+	m = &s->listener->members[s->member];
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		m->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->prev = s->next = NULL;
+	m->c.sessions--;
+	s->member = -1;
+}
+
+/* Releases everything but the client socket, which the caller owns then. */
+static void session_release(struct session *s)
+{
+	struct proxy_listener *l = s->listener;
+	bool freed_slot = s->member >= 0;
+
+	ev_timer_stop(s->proxy->loop, &s->timer);
+	if (s->state == SESSION_QUEUED)
+		listener_queue_remove(s);
+	relay_stop(s);
+	session_detach(s);
+	if (s->server_fd >= 0)
+		close(s->server_fd);
+	s->proxy->connections--;
+	l->c.sessions--;
+	free(s);
+	if (freed_slot)
+		listener_slot_freed(l);
+}
+
+static void log_end(const struct session *s, enum session_end why)
+{
+	const struct proxy_listener *l = s->listener;
+	const char *server = s->member >= 0
+		? l->proxy->conf->servers[l->conf->members[s->member].server].name : "-";
+
+	log_info("%s: %s -> %s: %s after %.3f s, %llu bytes in, %llu bytes out",
+	         l->conf->name, s->client, server, session_end_name(why),
+	         ev_now(s->proxy->loop) - s->started,
+	         (unsigned long long)s->up.bytes, (unsigned long long)s->down.bytes);
+}
+
+void session_end(struct session *s, enum session_end why)
+{
+	int client_fd = s->client_fd;
+
+	log_end(s, why);
+	session_release(s);
+	close(client_fd);
+}
+
+/* The session never reached a server: the client is told why instead. */
+void session_refuse(struct session *s, enum proxy_refusal why, const char *message)
+{
+	struct proxy *proxy = s->proxy;
+	int client_fd = s->client_fd;
+	char client[sizeof s->client];
+
+	s->listener->c.refused[why]++;
+	memcpy(client, s->client, sizeof client);
+	session_release(s);
+	refuse_client(proxy, client_fd, client, message);
+}
