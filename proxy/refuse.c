@@ -47,6 +47,7 @@ struct refusal {
 };
 
 static struct log_ratelimit garbage_rl = { .period = 10, .burst = 5 };
+static struct log_ratelimit refused_rl = { .period = 10, .burst = 20 };
 
 static void refusal_close(struct refusal *r)
 {
@@ -196,7 +197,7 @@ void refuse_client(struct proxy *proxy, int fd, const char *client, const char *
 {
 	struct refusal *r;
 
-	log_info("refused %s: %s", client, message);
+	log_limited(&refused_rl, CONF_LOG_INFO, "refused %s: %s", client, message);
 	if (proxy->nrefusals >= REFUSALS_MAX || !(r = calloc(1, sizeof *r))) {
 		close(fd);
 		return;
