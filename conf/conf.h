@@ -145,5 +145,6 @@ int conf_parse_duration(const char *text, uint64_t *us, const char **why);
 
 const char *conf_balance_name(enum conf_balance balance);
 const char *conf_log_level_name(enum conf_log_level level);
+const char *conf_on_marked_down_name(enum conf_on_marked_down action);
 
 #endif

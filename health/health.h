@@ -94,31 +94,4 @@ static inline bool hc_is_up(const struct hc_engine *engine, int listener, int me
 	return hc_view(engine, listener, member)->health.status == HC_STATUS_UP;
 }
 
-/*
- * Internal to health/: engine.c drives the HTTP checks of http_check.c
- * through these. Other modules use only what is above.
- */
-struct hc_http;
-
-/* The curl multi handle on loop; done is called once per started check. */
-struct hc_http *hc_http_new(struct ev_loop *loop,
-                            void (*done)(void *token, const struct hc_result *result),
-                            char *err, size_t errlen);
-/* Abandons checks in flight without calling done for them. */
-void hc_http_free(struct hc_http *http);
-
-/* Starts one check of server as listener's member with tunables t. */
-int hc_http_start(struct hc_http *http, const struct conf_listener *listener,
-                  const struct conf_server *server, const struct conf_tunables *t,
-                  void *token, char *err, size_t errlen);
-
-/*
- * The verdict on one finished transfer, pure: curl_code is a CURLcode,
- * os_errno CURLINFO_OS_ERRNO, curl_error the transfer's error buffer.
- * Leaves duration_ms alone.
- */
-void hc_http_classify(struct hc_result *result, int curl_code, long http_status,
-                      long os_errno, const char *curl_error, int expect_status,
-                      uint64_t timeout_us);
-
 #endif
