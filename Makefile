@@ -4,7 +4,7 @@ DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKGS = inih libcurl
-CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -MMD -MP $(shell pkg-config --cflags $(PKGS))
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -MMD -MP $(shell pkg-config --cflags $(PKGS))
 LDLIBS = -lev $(shell pkg-config --libs $(PKGS)) -lm
 
 LIB_SRCS = $(wildcard conf/*.c health/*.c proxy/*.c vrrp/*.c) daemon/log.c
