@@ -1,0 +1,396 @@
+"""The proxy and the health checks against stub peers on loopback: each check
+outcome, byte-exact relaying with half-close and abort, maxconn and the queue,
+refusals in PostgreSQL's protocol, retries, and shutdown-sessions.
+
+Fake nodes are a HttpStub (the Patroni REST API) and a TcpServer (PostgreSQL)
+on 127.0.0.2N; pgfront listens on 127.0.0.222:6432.
+"""
+
+import collections
+import re
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from helpers.pg import error_fields, read_message, startup_message, startup_response
+from helpers.stubs import pattern, sha256
+
+LISTEN = ("127.0.0.222", 6432)
+FAST = {"inter": "200ms", "fall": 2, "rise": 1, "timeout_check": "300ms",
+        "timeout_connect": "1s", "timeout_queue": "1s", "check_port": 8008}
+
+
+def config(nodes, balance="roundrobin", defaults=None, listen=None, glob=None):
+    """A pgfront config with one listener on LISTEN over NODES (name -> host)."""
+    cfg = {"global": {"log_level": "info", **(glob or {})},
+           "defaults": {**FAST, **(defaults or {})}}
+    for name, host in nodes.items():
+        cfg["server %s" % name] = {"address": "%s:5432" % host}
+    cfg["listen front"] = {"bind": "%s:%d" % LISTEN, "balance": balance,
+                           "check": "HEAD /primary", **(listen or {})}
+    return cfg
+
+
+def connect():
+    return socket.create_connection(LISTEN, timeout=5)
+
+
+def recv_all(sock, limit=None):
+    chunks, n = [], 0
+    while True:
+        data = sock.recv(262144)
+        if not data:
+            return b"".join(chunks)
+        chunks.append(data)
+        n += len(data)
+        if limit is not None and n >= limit:
+            return b"".join(chunks)
+
+
+def refusal(ssl_request=False):
+    """The ErrorResponse fields a client gets when pgfront refuses it."""
+    ssl_answer, kind, body = startup_response(LISTEN[1], host=LISTEN[0],
+                                              ssl_request=ssl_request)
+    assert kind == b"E", "expected an ErrorResponse, got %r" % kind
+    return ssl_answer, error_fields(body)
+
+
+def wait_for(predicate, timeout=5, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for " + what)
+
+
+# -- health checks ------------------------------------------------------------
+
+@pytest.mark.parametrize("mode,reason", [
+    ("status503", r"HTTP 503"),
+    ("silent", r"timeout after 300 ms"),
+    ("garbage", r"malformed|empty reply"),
+    ("closed", r"connection refused"),
+])
+def test_each_check_outcome_is_logged_and_routes_nothing(pgfront, http_stub, tcp_server,
+                                                         mode, reason):
+    if mode != "closed":                # "closed": nothing listens on :8008 at all
+        http_stub("127.0.0.21", mode=mode)
+    tcp_server("127.0.0.21", 5432)
+    p = pgfront(config({"n1": "127.0.0.21"}))
+    p.wait_log(r"front/n1: INIT -> DOWN \((%s)" % reason)
+    _, fields = refusal()
+    assert fields["C"] == "57P03"
+    assert fields["M"] == "pgfront: no server available for front"
+
+
+def test_patroni_reply_passes_and_a_change_is_followed(pgfront, http_stub, tcp_server):
+    stub = http_stub("127.0.0.21", mode="patroni200")
+    tcp_server("127.0.0.21", 5432)
+    p = pgfront(config({"n1": "127.0.0.21"}))
+    p.wait_log(r"front/n1: INIT -> UP \(HTTP 200, \d+ ms\)")
+    assert stub.requests[0][1] == "HEAD /primary HTTP/1.1"
+    with connect() as c:
+        c.sendall(b"ping")
+        assert c.recv(4) == b"ping"
+    mark = p.log_mark()
+    stub.set_mode("status503")
+    p.wait_log(r"front/n1: UP -> DOWN \(HTTP 503", since=mark)
+    stub.set_mode("patroni200")
+    p.wait_log(r"front/n1: DOWN -> UP \(HTTP 200", since=mark)
+
+
+# -- relaying -----------------------------------------------------------------
+
+def one_node(pgfront, http_stub, tcp_server, mode="echo", **kw):
+    http_stub("127.0.0.21")
+    server = tcp_server("127.0.0.21", 5432, mode, **kw)
+    p = pgfront(config({"n1": "127.0.0.21"}))
+    p.wait_log(r"front/n1: INIT -> UP")
+    return p, server
+
+
+def test_100_mb_client_to_server_byte_exact(pgfront, http_stub, tcp_server):
+    p, server = one_node(pgfront, http_stub, tcp_server, "sink")
+    data = pattern(100 * 1024 * 1024, seed=7)
+    with connect() as c:
+        c.sendall(data)
+        c.shutdown(socket.SHUT_WR)
+        assert recv_all(c) == b""       # the sink closes after EOF: half-close passed on
+    # Other entries are the fixture's empty probes of the listen port.
+    wait_for(lambda: [r for r in server.received if r[0]], timeout=30, what="the sink's count")
+    assert [r for r in server.received if r[0]] == [(len(data), sha256(data))]
+    p.wait_log(r"front: 127\.0\.0\.1:\d+ -> n1: closed by client after [\d.]+ s, "
+               r"104857600 bytes in, 0 bytes out")
+
+
+def test_100_mb_server_to_client_byte_exact(pgfront, http_stub, tcp_server):
+    size = 100 * 1024 * 1024
+    p, server = one_node(pgfront, http_stub, tcp_server, "source", source_size=size,
+                         source_seed=9)
+    with connect() as c:
+        got = recv_all(c)               # ends with the server's half-close
+        assert len(got) == size and sha256(got) == sha256(server.source_bytes)
+        c.sendall(b"still open")        # our direction still works after theirs closed
+        c.shutdown(socket.SHUT_WR)
+    p.wait_log(r"front: \S+ -> n1: closed by server after [\d.]+ s, 10 bytes in, "
+               r"104857600 bytes out")
+
+
+def test_half_close_then_read_the_rest(pgfront, http_stub, tcp_server):
+    one_node(pgfront, http_stub, tcp_server, "echo")
+    data = pattern(5 * 1024 * 1024, seed=3)
+    with connect() as c:
+        sender = threading.Thread(target=lambda: (c.sendall(data), c.shutdown(socket.SHUT_WR)))
+        sender.start()
+        got = recv_all(c)
+        sender.join()
+    assert got == data
+
+
+def test_client_abort_mid_transfer_ends_the_session_and_nothing_else(pgfront, http_stub,
+                                                                     tcp_server):
+    p, server = one_node(pgfront, http_stub, tcp_server, "source",
+                         source_size=50 * 1024 * 1024)
+    c = connect()
+    c.recv(65536)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    c.close()                           # RST with data still in flight
+    p.wait_log(r"front: \S+ -> n1: (client error|closed by client)")
+    with connect() as again:           # the proxy goes on serving
+        assert len(recv_all(again, limit=1024 * 1024)) >= 1024 * 1024
+
+
+def test_slow_reader_keeps_memory_bounded(pgfront, http_stub, tcp_server):
+    """Backpressure: a client that does not read stops pgfront reading the
+    server, so pgfront's memory does not grow with what the server sends."""
+    p, server = one_node(pgfront, http_stub, tcp_server, "source",
+                         source_size=200 * 1024 * 1024)
+    rss_before = rss_kib(p.pid)
+    c = connect()
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    time.sleep(1.5)                     # the server pushes as fast as it can
+    growth = rss_kib(p.pid) - rss_before
+    c.close()
+    assert growth < 4096, "pgfront grew by %d KiB while a client did not read" % growth
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+# -- refusals, in PostgreSQL's protocol ------------------------------------------
+
+def test_no_server_refusal_after_ssl_request(pgfront, http_stub):
+    http_stub("127.0.0.21", mode="status503")
+    p = pgfront(config({"n1": "127.0.0.21"}))
+    p.wait_log(r"front/n1: INIT -> DOWN")
+    ssl_answer, fields = refusal(ssl_request=True)
+    assert ssl_answer == b"N"
+    assert fields == {"S": "FATAL", "V": "FATAL", "C": "57P03",
+                      "M": "pgfront: no server available for front"}
+
+
+def test_psql_shows_the_refusal(pgfront, http_stub):
+    http_stub("127.0.0.21", mode="status503")
+    p = pgfront(config({"n1": "127.0.0.21"}))
+    p.wait_log(r"front/n1: INIT -> DOWN")
+    out = subprocess.run(["psql", "-h", LISTEN[0], "-p", str(LISTEN[1]), "-U", "postgres",
+                          "-d", "testdb", "-v", "VERBOSITY=verbose", "-c", "select 1"],
+                         capture_output=True, text=True, timeout=20,
+                         env={"PGCONNECT_TIMEOUT": "5", "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 2
+    # psql prints a connection failure's message but not its SQLSTATE; the
+    # raw-protocol tests above check that the code is 57P03.
+    assert "FATAL:  pgfront: no server available for front" in out.stderr
+
+
+@pytest.mark.parametrize("packet", [
+    b"GET / HTTP/1.0\r\n\r\n",                       # not PostgreSQL at all
+    b"\x00\x01\x00\x00\x00\x03\x00\x00",             # a 65536-byte startup packet
+    b"\x00\x00\x00\x08\x04\xd2\x16\x2f" * 3,         # SSLRequest three times
+])
+def test_garbage_from_a_refused_client_just_closes(pgfront, http_stub, packet):
+    http_stub("127.0.0.21", mode="status503")
+    p = pgfront(config({"n1": "127.0.0.21"}))
+    p.wait_log(r"front/n1: INIT -> DOWN")
+    with connect() as c:
+        c.sendall(packet)
+        c.settimeout(6)
+        try:
+            got = recv_all(c)
+        except ConnectionResetError:     # closed with our unread bytes: a reset
+            got = b""
+    assert b"E" not in got.replace(b"N", b"")   # at most 'N' answers, no ErrorResponse
+    _, fields = refusal()                        # and the next client is served as usual
+    assert fields["C"] == "57P03"
+
+
+def test_two_primaries_refuse_new_write_sessions(pgfront, http_stub, tcp_server):
+    http_stub("127.0.0.21")
+    second = http_stub("127.0.0.22", mode="status503")
+    tcp_server("127.0.0.21", 5432)
+    tcp_server("127.0.0.22", 5432)
+    p = pgfront(config({"n1": "127.0.0.21", "n2": "127.0.0.22"}, balance="single"))
+    p.wait_log(r"front/n1: INIT -> UP")
+    with connect() as c:
+        c.sendall(b"x")
+        assert c.recv(1) == b"x"
+    second.set_mode("patroni200")
+    p.wait_log(r"\[err\]: front: 2 servers claim to be primary \(n1, n2\)")
+    _, fields = refusal()
+    assert fields["C"] == "57P03"
+    assert "more than one server claims to be primary for front" in fields["M"]
+    second.set_mode("status503")
+    p.wait_log(r"front: one primary again \(n1\)")
+    with connect() as c:
+        c.sendall(b"y")
+        assert c.recv(1) == b"y"
+
+
+# -- limits and the queue ------------------------------------------------------
+
+def test_server_maxconn_queues_then_serves_in_order(pgfront, http_stub, tcp_server):
+    http_stub("127.0.0.21")
+    tcp_server("127.0.0.21", 5432)
+    p = pgfront(config({"n1": "127.0.0.21"}, defaults={"maxconn": 1, "timeout_queue": "5s"}))
+    p.wait_log(r"front/n1: INIT -> UP")
+    first = connect()
+    first.sendall(b"1")
+    assert first.recv(1) == b"1"
+    second = connect()
+    second.sendall(b"2")
+    second.settimeout(0.5)
+    with pytest.raises(socket.timeout):        # queued: the server never saw it
+        second.recv(1)
+    first.close()
+    second.settimeout(5)
+    assert second.recv(1) == b"2"               # served as soon as the slot freed
+    second.close()
+
+
+def test_queue_timeout_is_told_in_postgresql_protocol(pgfront, http_stub, tcp_server):
+    http_stub("127.0.0.21")
+    tcp_server("127.0.0.21", 5432)
+    p = pgfront(config({"n1": "127.0.0.21"}, defaults={"maxconn": 1, "timeout_queue": "1s"}))
+    p.wait_log(r"front/n1: INIT -> UP")
+    with connect() as holder:
+        holder.sendall(b"h")
+        assert holder.recv(1) == b"h"
+        started = time.monotonic()
+        _, fields = refusal()
+        waited = time.monotonic() - started
+    assert fields["M"] == "pgfront: timed out waiting for a free server slot for front"
+    assert waited >= 0.9
+
+
+def test_global_maxconn_refuses_at_once(pgfront, http_stub, tcp_server):
+    http_stub("127.0.0.21")
+    tcp_server("127.0.0.21", 5432)
+    p = pgfront(config({"n1": "127.0.0.21"}, glob={"maxconn": 2}))
+    p.wait_log(r"front/n1: INIT -> UP")
+    held = [hold_a_session() for _ in range(2)]
+    _, fields = refusal()
+    assert fields["M"] == "pgfront: too many connections (global maxconn 2 reached)"
+    for h in held:
+        h.close()
+    wait_for(lambda: refusal_or_none() is None, what="a slot after closing")
+
+
+def hold_a_session(timeout=5):
+    """A session relayed to the echo server. The fixture's probe of the listen
+    port may still count against maxconn for a moment: try again until then."""
+    deadline = time.monotonic() + timeout
+    while True:
+        c = connect()
+        c.sendall(b"k")
+        c.settimeout(0.5)
+        try:
+            if c.recv(1) == b"k":
+                c.settimeout(5)
+                return c
+        except socket.timeout:
+            pass
+        c.close()
+        assert time.monotonic() < deadline, "no session got through"
+
+
+def refusal_or_none():
+    """None if a client gets through to the echo server, else the refusal."""
+    with connect() as c:
+        c.sendall(b"z")
+        c.settimeout(0.5)
+        try:
+            got = c.recv(1)
+        except socket.timeout:          # refused: waiting for a startup packet
+            return "refused"
+        return None if got == b"z" else got
+
+
+# -- retries and shutdown-sessions -------------------------------------------
+
+def test_connect_failure_retries_on_another_server(pgfront, http_stub, tcp_server):
+    http_stub("127.0.0.21")
+    http_stub("127.0.0.22")
+    tcp_server("127.0.0.22", 5432)      # n1 passes its check but refuses connections
+    p = pgfront(config({"n1": "127.0.0.21", "n2": "127.0.0.22"}, defaults={"retries": 1}))
+    p.wait_log(r"front/n1: INIT -> UP")
+    p.wait_log(r"front/n2: INIT -> UP")
+    for i in range(4):
+        with connect() as c:
+            c.sendall(b"r")
+            assert c.recv(1) == b"r"
+    p.wait_log(r"front/n1: connect from \S+ failed: Connection refused")
+
+
+def test_connect_failure_everywhere_is_told(pgfront, http_stub):
+    http_stub("127.0.0.21")             # check passes; nothing listens on :5432
+    p = pgfront(config({"n1": "127.0.0.21"}, balance="single", defaults={"retries": 2}))
+    p.wait_log(r"front/n1: INIT -> UP")
+    _, fields = refusal()
+    assert fields["M"] == ("pgfront: could not connect to server n1 for front: "
+                           "Connection refused")
+    # One attempt and two retries for our client (the fixture's probe of the
+    # listen port makes attempts of its own, from another port).
+    attempts = lambda: collections.Counter(
+        re.findall(r"front/n1: connect from (\S+) failed", p.log())).values()
+    wait_for(lambda: 3 in attempts(), what="1 + 2 retries logged")
+    assert max(attempts()) == 3
+
+
+def test_sessions_are_closed_when_their_server_is_marked_down(pgfront, http_stub, tcp_server):
+    stub = http_stub("127.0.0.21")
+    tcp_server("127.0.0.21", 5432)
+    p = pgfront(config({"n1": "127.0.0.21"}))
+    p.wait_log(r"front/n1: INIT -> UP")
+    sessions = [connect() for _ in range(3)]
+    for s in sessions:
+        s.sendall(b"a")
+        assert s.recv(1) == b"a"
+    stub.set_mode("status503")
+    p.wait_log(r"front/n1: closed 3 session\(s\): server marked down")
+    for s in sessions:
+        s.settimeout(2)
+        assert s.recv(1) == b""         # EOF: the client knows at once
+        s.close()
+
+
+def test_on_marked_down_none_keeps_sessions(pgfront, http_stub, tcp_server):
+    stub = http_stub("127.0.0.21")
+    tcp_server("127.0.0.21", 5432)
+    p = pgfront(config({"n1": "127.0.0.21"}, defaults={"on_marked_down": "none"}))
+    p.wait_log(r"front/n1: INIT -> UP")
+    with connect() as s:
+        s.sendall(b"a")
+        assert s.recv(1) == b"a"
+        stub.set_mode("status503")
+        p.wait_log(r"front/n1: UP -> DOWN")
+        s.sendall(b"b")
+        assert s.recv(1) == b"b"
