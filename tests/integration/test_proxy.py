@@ -105,10 +105,16 @@ def test_patroni_reply_passes_and_a_change_is_followed(pgfront, http_stub, tcp_s
 
 # -- relaying -----------------------------------------------------------------
 
+# The stubs are threads of this Python process: while a test thread churns
+# through 100 MB, a check can wait for the interpreter longer than 300 ms.
+# Relaying tests are not about health, so give the checks room.
+PATIENT = {"inter": "1s", "timeout_check": "3s", "fall": 3}
+
+
 def one_node(pgfront, http_stub, tcp_server, mode="echo", **kw):
     http_stub("127.0.0.21")
     server = tcp_server("127.0.0.21", 5432, mode, **kw)
-    p = pgfront(config({"n1": "127.0.0.21"}))
+    p = pgfront(config({"n1": "127.0.0.21"}, defaults=PATIENT))
     p.wait_log(r"front/n1: INIT -> UP")
     return p, server
 
