@@ -9,6 +9,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <ev.h>
 
@@ -19,6 +20,8 @@ struct pair {
 	int listener;
 	int member;
 	ev_timer timer;          /* the next check; stopped while one is in flight */
+	bool in_flight;
+	bool paused;             /* MAINT: no checks, the status stays as it was */
 	struct hc_view view;
 };
 
@@ -121,7 +124,12 @@ static void notify_done(struct pair *p, const struct hc_result *r)
 
 static void on_http_done(void *token, const struct hc_result *result)
 {
-	notify_done(token, result);
+	struct pair *p = token;
+
+	p->in_flight = false;
+	if (p->paused)
+		return; /* asked before MAINT: its answer no longer counts */
+	notify_done(p, result);
 }
 
 static void on_check_timer(struct ev_loop *loop, ev_timer *timer, int revents)
@@ -133,8 +141,10 @@ static void on_check_timer(struct ev_loop *loop, ev_timer *timer, int revents)
 	(void)loop;
 	(void)revents;
 	if (hc_http_start(p->engine->http, pair_listener(p), &p->engine->conf->servers[m->server],
-	                  &m->t, p, r.detail, sizeof r.detail) == 0)
+	                  &m->t, p, r.detail, sizeof r.detail) == 0) {
+		p->in_flight = true;
 		return;
+	}
 	/* Could not even try (out of memory): a failed check, counted and retried. */
 	notify_done(p, &r);
 }
@@ -150,6 +160,75 @@ static void start_pairs(struct hc_engine *e)
 		p->timer.data = p;
 		schedule(p, inter * i / e->npairs);
 	}
+}
+
+void hc_set_paused(struct hc_engine *e, int listener, int member, bool paused)
+{
+	struct pair *p = &e->pairs[e->first[listener] + member];
+
+	if (p->paused == paused)
+		return;
+	p->paused = paused;
+	if (paused) {
+		ev_timer_stop(e->loop, &p->timer);
+	} else if (!p->in_flight) {
+		/* Back from MAINT: learn the server's state now, not an interval later. */
+		schedule(p, 0.);
+	}
+}
+
+/* Same question to the same place: the previous answers still hold. */
+static bool same_check(const struct conf *a, const struct conf_listener *la,
+                       const struct conf_member *ma, const struct conf *b,
+                       const struct conf_listener *lb, const struct conf_member *mb)
+{
+	const struct conf_server *sa = &a->servers[ma->server];
+	const struct conf_server *sb = &b->servers[mb->server];
+
+	return !strcmp(la->check_method, lb->check_method) &&
+	       !strcmp(la->check_path, lb->check_path) &&
+	       la->expect_status == lb->expect_status &&
+	       !strcmp(sa->check_host, sb->check_host) &&
+	       ma->t.check_port == mb->t.check_port && ma->t.check_tls == mb->t.check_tls &&
+	       !strcmp(ma->t.check_ca_file, mb->t.check_ca_file) &&
+	       !strcmp(ma->t.check_cert_file, mb->t.check_cert_file) &&
+	       !strcmp(ma->t.check_key_file, mb->t.check_key_file);
+}
+
+static const struct pair *find_previous(const struct hc_engine *prev, const struct pair *p)
+{
+	const struct conf *conf = p->engine->conf;
+	const struct conf_listener *l = pair_listener(p);
+	const char *server = pair_server_name(p);
+
+	for (int i = 0; i < prev->npairs; i++) {
+		const struct pair *q = &prev->pairs[i];
+
+		if (!strcmp(pair_listener(q)->name, l->name) && !strcmp(pair_server_name(q), server))
+			return same_check(prev->conf, pair_listener(q), pair_member(q), conf, l,
+			                  pair_member(p)) ? q : NULL;
+	}
+	return NULL;
+}
+
+struct hc_engine *hc_engine_restart(struct hc_engine *previous, const struct conf *conf,
+                                    char *err, size_t errlen)
+{
+	struct hc_engine *e = hc_engine_start(previous->loop, conf, previous->on_change,
+	                                      previous->arg, err, errlen);
+
+	if (!e)
+		return NULL;
+	e->started = previous->started;
+	for (int i = 0; i < e->npairs; i++) {
+		struct pair *p = &e->pairs[i];
+		const struct pair *q = find_previous(previous, p);
+
+		if (q)
+			p->view = q->view;
+	}
+	hc_engine_stop(previous);
+	return e;
 }
 
 /* conf_load() guarantees these; a hand-built conf (a test) might not. */

@@ -87,6 +87,17 @@ struct hc_engine *hc_engine_start(struct ev_loop *loop, const struct conf *conf,
                                   char *err, size_t errlen);
 void hc_engine_stop(struct hc_engine *engine);
 
+/*
+ * For a reload: a new engine on conf, with the same callback, that keeps the
+ * state of every (listener, server) pair whose check is unchanged; the
+ * previous engine is stopped. On failure returns NULL and previous runs on.
+ */
+struct hc_engine *hc_engine_restart(struct hc_engine *previous, const struct conf *conf,
+                                    char *err, size_t errlen);
+
+/* MAINT: stops checking the pair (its status stays), or resumes at once. */
+void hc_set_paused(struct hc_engine *engine, int listener, int member, bool paused);
+
 const struct hc_view *hc_view(const struct hc_engine *engine, int listener, int member);
 
 static inline bool hc_is_up(const struct hc_engine *engine, int listener, int member)

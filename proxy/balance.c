@@ -24,12 +24,15 @@ static enum balance_verdict pick_single(const struct balance_member *m, int n, i
 		return BALANCE_NONE_UP;
 	if (up > 1)
 		return BALANCE_AMBIGUOUS;
+	if (m[*picked].drained)
+		return BALANCE_NONE_UP;
 	return has_room(&m[*picked]) ? BALANCE_PICKED : BALANCE_FULL;
 }
 
 static bool candidate(const struct balance_member *m, bool backups, uint32_t exclude, int i)
 {
-	return m[i].up && m[i].backup == backups && !(exclude & (1u << i)) && has_room(&m[i]);
+	return m[i].up && !m[i].drained && m[i].backup == backups &&
+	       !(exclude & (1u << i)) && has_room(&m[i]);
 }
 
 /* Picks among the UP members of one set (regular or backup) with room. */
@@ -66,7 +69,7 @@ static int pick_in_set(enum conf_balance mode, const struct balance_member *m, i
 static bool any_up(const struct balance_member *m, int n, bool backups)
 {
 	for (int i = 0; i < n; i++)
-		if (m[i].up && m[i].backup == backups)
+		if (m[i].up && !m[i].drained && m[i].backup == backups)
 			return true;
 	return false;
 }

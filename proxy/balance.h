@@ -13,6 +13,7 @@
 
 struct balance_member {
 	bool up;
+	bool drained;    /* up, but the operator said no new sessions (DRAIN) */
 	bool backup;
 	int sessions;    /* current sessions, counting connection attempts */
 	int maxconn;     /* 0 = no limit */
@@ -28,7 +29,8 @@ enum balance_verdict {
 /*
  * Picks a member for a new session or a retry. Members in `exclude` (a bit
  * per index: servers already tried) are skipped while another choice exists.
- * Backups are considered only when no other member is UP. `cursor` is the
+ * Backups are considered only when no other member is UP. A drained member
+ * gets nothing new, yet still counts as a primary for `single`. `cursor` is the
  * listener's round-robin position. On BALANCE_PICKED, *picked is the index.
  */
 enum balance_verdict balance_pick(enum conf_balance mode,

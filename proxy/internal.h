@@ -38,6 +38,8 @@ enum session_end {
 	SESSION_END_CLIENT_TIMEOUT,
 	SESSION_END_SERVER_TIMEOUT,
 	SESSION_END_SERVER_DOWN,
+	SESSION_END_KILLED,       /* by the operator */
+	SESSION_END_RELOADED,     /* its listener or server is gone from the configuration */
 	SESSION_END_SHUTDOWN,
 };
 
@@ -73,6 +75,7 @@ struct session {
 struct refusal;
 
 struct proxy_member {
+	enum proxy_admin admin;
 	struct proxy_server_counters c;
 	struct session *sessions; /* registry: every session connecting or relaying to it */
 };
@@ -86,6 +89,7 @@ struct proxy_listener {
 	struct proxy_member members[CONF_MAX_SERVERS];
 	struct session *queue_head, *queue_tail;
 	unsigned cursor;          /* round-robin position */
+	bool hold_queue;          /* closing sessions in bulk: hand out no slot meanwhile */
 	bool ambiguous;           /* single: more than one primary right now */
 	struct proxy_listener_counters c;
 };
@@ -93,8 +97,8 @@ struct proxy_listener {
 struct proxy {
 	struct ev_loop *loop;
 	const struct conf *conf;
-	const struct hc_engine *health;
-	struct proxy_listener listeners[CONF_MAX_LISTENERS];
+	struct hc_engine *health;
+	struct proxy_listener *listeners[CONF_MAX_LISTENERS]; /* moved, not copied, on reload */
 	int nlisteners;
 	int connections;          /* client sessions, for global maxconn */
 	struct refusal *refusals; /* clients being told why */
@@ -109,6 +113,8 @@ struct proxy {
 void listener_dispatch(struct session *s);
 void listener_slot_freed(struct proxy_listener *l);
 void listener_queue_remove(struct session *s);
+void listener_track_primaries(struct proxy_listener *l);
+void listener_close_binds(struct proxy_listener *l);
 
 /* session.c */
 struct session *session_new(struct proxy_listener *l, int client_fd, const char *client);

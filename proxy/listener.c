@@ -48,7 +48,11 @@ static enum balance_verdict pick(struct proxy_listener *l, uint32_t exclude, int
 	const struct conf_listener *cl = l->conf;
 
 	for (int i = 0; i < cl->nmembers; i++) {
-		snapshot[i].up = hc_is_up(l->proxy->health, l->index, i);
+		enum proxy_admin admin = l->members[i].admin;
+
+		/* MAINT: the operator took it out, its checks are paused and stale. */
+		snapshot[i].up = hc_is_up(l->proxy->health, l->index, i) && admin != PROXY_ADMIN_MAINT;
+		snapshot[i].drained = admin == PROXY_ADMIN_DRAIN;
 		snapshot[i].backup = cl->members[i].backup;
 		snapshot[i].sessions = l->members[i].c.sessions;
 		snapshot[i].maxconn = cl->members[i].t.maxconn;
@@ -138,7 +142,7 @@ void listener_dispatch(struct session *s)
 /* A server slot or a server came free: serve the queue in order. */
 void listener_slot_freed(struct proxy_listener *l)
 {
-	while (l->queue_head && !l->proxy->shutting_down) {
+	while (l->queue_head && !l->proxy->shutting_down && !l->hold_queue) {
 		struct session *s = l->queue_head;
 		int member;
 
@@ -197,8 +201,8 @@ static void accept_client(struct proxy_listener *l, int fd, const struct sockadd
 static void pause_accepting(struct proxy *proxy)
 {
 	for (int i = 0; i < proxy->nlisteners; i++)
-		for (int b = 0; b < proxy->listeners[i].conf->nbinds; b++)
-			ev_io_stop(proxy->loop, &proxy->listeners[i].accept_watchers[b]);
+		for (int b = 0; b < proxy->listeners[i]->conf->nbinds; b++)
+			ev_io_stop(proxy->loop, &proxy->listeners[i]->accept_watchers[b]);
 	ev_timer_start(proxy->loop, &proxy->accept_pause);
 }
 
@@ -210,8 +214,8 @@ static void resume_accepting_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (proxy->shutting_down)
 		return;
 	for (int i = 0; i < proxy->nlisteners; i++)
-		for (int b = 0; b < proxy->listeners[i].conf->nbinds; b++)
-			ev_io_start(loop, &proxy->listeners[i].accept_watchers[b]);
+		for (int b = 0; b < proxy->listeners[i]->conf->nbinds; b++)
+			ev_io_start(loop, &proxy->listeners[i]->accept_watchers[b]);
 }
 
 static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -265,9 +269,16 @@ static int bind_one(const struct conf_addr *addr, char *err, size_t errlen)
 
 static int listener_bind(struct proxy *proxy, int index, char *err, size_t errlen)
 {
-	struct proxy_listener *l = &proxy->listeners[index];
+	struct proxy_listener *l = calloc(1, sizeof *l);
 	char why[128];
 
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	proxy->listeners[index] = l;
+	for (int b = 0; b < CONF_MAX_BINDS; b++)
+		l->fds[b] = -1;
 	l->proxy = proxy;
 	l->index = index;
 	l->conf = &proxy->conf->listeners[index];
@@ -286,19 +297,22 @@ static int listener_bind(struct proxy *proxy, int index, char *err, size_t errle
 	return 0;
 }
 
+void listener_close_binds(struct proxy_listener *l)
+{
+	for (int b = 0; b < CONF_MAX_BINDS; b++) {
+		if (l->fds[b] < 0)
+			continue;
+		ev_io_stop(l->proxy->loop, &l->accept_watchers[b]);
+		close(l->fds[b]);
+		l->fds[b] = -1;
+	}
+}
+
 static void close_listeners(struct proxy *proxy)
 {
-	for (int i = 0; i < proxy->nlisteners; i++) {
-		struct proxy_listener *l = &proxy->listeners[i];
-
-		for (int b = 0; b < l->conf->nbinds; b++) {
-			if (l->fds[b] < 0)
-				continue;
-			ev_io_stop(proxy->loop, &l->accept_watchers[b]);
-			close(l->fds[b]);
-			l->fds[b] = -1;
-		}
-	}
+	for (int i = 0; i < proxy->nlisteners; i++)
+		if (proxy->listeners[i])
+			listener_close_binds(proxy->listeners[i]);
 }
 
 struct proxy *proxy_create(struct ev_loop *loop, const struct conf *conf,
@@ -314,25 +328,21 @@ struct proxy *proxy_create(struct ev_loop *loop, const struct conf *conf,
 	proxy->conf = conf;
 	ev_timer_init(&proxy->accept_pause, resume_accepting_cb, ACCEPT_PAUSE, 0.);
 	proxy->accept_pause.data = proxy;
-	for (int i = 0; i < conf->nlisteners; i++)
-		for (int b = 0; b < CONF_MAX_BINDS; b++)
-			proxy->listeners[i].fds[b] = -1;
 	for (int i = 0; i < conf->nlisteners; i++) {
 		proxy->nlisteners = i + 1;
 		if (listener_bind(proxy, i, err, errlen) < 0) {
-			close_listeners(proxy);
-			free(proxy);
+			proxy_destroy(proxy);
 			return NULL;
 		}
 	}
 	return proxy;
 }
 
-void proxy_start(struct proxy *proxy, const struct hc_engine *health)
+void proxy_start(struct proxy *proxy, struct hc_engine *health)
 {
 	proxy->health = health;
 	for (int i = 0; i < proxy->nlisteners; i++) {
-		struct proxy_listener *l = &proxy->listeners[i];
+		struct proxy_listener *l = proxy->listeners[i];
 
 		for (int b = 0; b < l->conf->nbinds; b++)
 			ev_io_start(proxy->loop, &l->accept_watchers[b]);
@@ -358,7 +368,7 @@ static void shutdown_member_sessions(struct proxy_listener *l, int member)
 }
 
 /* balance single: say once when a second primary appears, and once when it is gone. */
-static void track_primaries(struct proxy_listener *l)
+void listener_track_primaries(struct proxy_listener *l)
 {
 	char names[256] = "";
 	int up = 0;
@@ -382,12 +392,12 @@ void proxy_health_changed(void *arg, int listener, int member, enum hc_status fr
                           enum hc_status to, const struct hc_result *result)
 {
 	struct proxy *proxy = arg;
-	struct proxy_listener *l = &proxy->listeners[listener];
+	struct proxy_listener *l = proxy->listeners[listener];
 
 	(void)from;
 	(void)result;
 	if (l->conf->balance == CONF_BALANCE_SINGLE)
-		track_primaries(l);
+		listener_track_primaries(l);
 	if (to != HC_STATUS_UP &&
 	    l->conf->members[member].t.on_marked_down == CONF_ON_DOWN_SHUTDOWN_SESSIONS)
 		shutdown_member_sessions(l, member);
@@ -401,8 +411,10 @@ void proxy_shutdown(struct proxy *proxy)
 	ev_timer_stop(proxy->loop, &proxy->accept_pause);
 	close_listeners(proxy);
 	for (int i = 0; i < proxy->nlisteners; i++) {
-		struct proxy_listener *l = &proxy->listeners[i];
+		struct proxy_listener *l = proxy->listeners[i];
 
+		if (!l)
+			continue;
 		while (l->queue_head)
 			session_end(l->queue_head, SESSION_END_SHUTDOWN);
 		for (int m = 0; m < l->conf->nmembers; m++)
@@ -418,6 +430,8 @@ void proxy_destroy(struct proxy *proxy)
 		return;
 	if (!proxy->shutting_down)
 		proxy_shutdown(proxy);
+	for (int i = 0; i < proxy->nlisteners; i++)
+		free(proxy->listeners[i]);
 	relay_free_bufs(proxy);
 	free(proxy);
 }
@@ -430,11 +444,11 @@ int proxy_current_connections(const struct proxy *proxy)
 const struct proxy_listener_counters *proxy_listener_counters(const struct proxy *proxy,
                                                               int listener)
 {
-	return &proxy->listeners[listener].c;
+	return &proxy->listeners[listener]->c;
 }
 
 const struct proxy_server_counters *proxy_server_counters(const struct proxy *proxy,
                                                           int listener, int member)
 {
-	return &proxy->listeners[listener].members[member].c;
+	return &proxy->listeners[listener]->members[member].c;
 }

@@ -60,10 +60,27 @@ struct proxy *proxy_create(struct ev_loop *loop, const struct conf *conf,
                            char *err, size_t errlen);
 
 /* Starts accepting; health is consulted for every routing decision. */
-void proxy_start(struct proxy *proxy, const struct hc_engine *health);
+void proxy_start(struct proxy *proxy, struct hc_engine *health);
 
 /* The health engine's change callback (arg is the proxy). */
 hc_change_fn proxy_health_changed;
+
+/*
+ * The operator's say over one (listener, server), from the stats page or
+ * `pgfront ctl`: DRAIN takes no new sessions and keeps the open ones; MAINT
+ * takes none and pauses its checks (shown as MAINT); READY undoes both.
+ */
+enum proxy_admin {
+	PROXY_ADMIN_READY,
+	PROXY_ADMIN_DRAIN,
+	PROXY_ADMIN_MAINT,
+};
+
+void proxy_set_admin(struct proxy *proxy, int listener, int member, enum proxy_admin admin);
+enum proxy_admin proxy_admin_state(const struct proxy *proxy, int listener, int member);
+const char *proxy_admin_name(enum proxy_admin admin);
+/* Closes every session of the pair; returns how many. */
+int proxy_kill_sessions(struct proxy *proxy, int listener, int member);
 
 /* Closes the listeners and every session; the loop then runs dry. */
 void proxy_shutdown(struct proxy *proxy);

@@ -20,6 +20,8 @@ static const char *const end_names[] = {
 	[SESSION_END_CLIENT_TIMEOUT] = "client timeout",
 	[SESSION_END_SERVER_TIMEOUT] = "server timeout",
 	[SESSION_END_SERVER_DOWN] = "server marked down",
+	[SESSION_END_KILLED] = "killed by the operator",
+	[SESSION_END_RELOADED] = "removed from the configuration",
 	[SESSION_END_SHUTDOWN] = "pgfront shutting down",
 };
 

@@ -151,6 +151,27 @@ static void backups_only_while_no_other_server_is_up(void **state)
 	pick(CONF_BALANCE_ROUNDROBIN, m, 3, 0, &cursor, BALANCE_NONE_UP);
 }
 
+static void drained_servers_get_nothing_new(void **state)
+{
+	struct balance_member m[] = { UP(0), UP(0), DOWN };
+	struct balance_member one_primary[] = { DOWN, UP(3) };
+	struct balance_member two_primaries[] = { UP(0), UP(0) };
+	unsigned cursor = 0;
+
+	(void)state;
+	m[0].drained = true;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pick(CONF_BALANCE_ROUNDROBIN, m, 3, 0, &cursor, BALANCE_PICKED), 1);
+	m[1].drained = true;
+	pick(CONF_BALANCE_LEASTCONN, m, 3, 0, &cursor, BALANCE_NONE_UP);
+	/* The write port: a drained primary takes no new writes... */
+	one_primary[1].drained = true;
+	pick(CONF_BALANCE_SINGLE, one_primary, 2, 0, &cursor, BALANCE_NONE_UP);
+	/* ...and still counts when another node claims to be primary too. */
+	two_primaries[0].drained = true;
+	pick(CONF_BALANCE_SINGLE, two_primaries, 2, 0, &cursor, BALANCE_AMBIGUOUS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +185,7 @@ int main(void)
 		cmocka_unit_test(leastconn_breaks_ties_in_turn),
 		cmocka_unit_test(first_fills_servers_in_order),
 		cmocka_unit_test(backups_only_while_no_other_server_is_up),
+		cmocka_unit_test(drained_servers_get_nothing_new),
 	};
 	return cmocka_run_group_tests_name("balance", tests, NULL, NULL);
 }
