@@ -112,7 +112,11 @@ struct conf_global {
 	int maxconn;                     /* process-wide client connections */
 	enum conf_log_level log_level;
 	char user[CONF_NAME_MAX];        /* empty: keep the current user */
+	uint64_t hard_stop_after_us;     /* soft stop: longest wait for sessions; 0 = no limit */
 };
+
+#include "conf/conf_stats.h"
+#include "conf/conf_vrrp.h"
 
 struct conf {
 	char path[CONF_PATH_MAX];
@@ -121,6 +125,9 @@ struct conf {
 	int nservers;
 	struct conf_listener listeners[CONF_MAX_LISTENERS];
 	int nlisteners;
+	struct conf_stats stats;         /* [stats]: the stats page */
+	struct conf_vrrp vrrps[CONF_MAX_VRRP];  /* [vrrp NAME]: the VRRP instances */
+	int nvrrps;
 };
 
 /* Every error found, formatted "FILE:LINE: [section] key: message". */

@@ -39,6 +39,21 @@ static void set_user(struct conf_state *st, const char *key, const char *value)
 		strcpy(st->conf->global.user, value);
 }
 
+static void set_hard_stop_after(struct conf_state *st, const char *key, const char *value)
+{
+	uint64_t us;
+	const char *why;
+
+	if (!conf_key_once(st, &st->global_hard_stop_after_line, key))
+		return;
+	if (conf_parse_duration(value, &us, &why) < 0)
+		conf_bad_value(st, key, value, why);
+	else if (us < CONF_DURATION_MIN_US || us > CONF_DURATION_MAX_US)
+		conf_bad_value(st, key, value, "expected a duration from 1ms to 24d");
+	else
+		st->conf->global.hard_stop_after_us = us;
+}
+
 static void set_address(struct conf_state *st, const char *key, const char *value)
 {
 	struct conf_server *srv = &st->conf->servers[st->index];
@@ -68,6 +83,7 @@ static const struct key_def {
 	{ "maxconn", CONF_IN_GLOBAL, set_maxconn },
 	{ "log_level", CONF_IN_GLOBAL, set_log_level },
 	{ "user", CONF_IN_GLOBAL, set_user },
+	{ "hard_stop_after", CONF_IN_GLOBAL, set_hard_stop_after },
 	{ "address", CONF_IN_SERVER, set_address },
 	{ "check_address", CONF_IN_SERVER, set_check_address },
 	{ "bind", CONF_IN_LISTEN, conf_listen_key },
@@ -76,6 +92,13 @@ static const struct key_def {
 	{ "balance", CONF_IN_LISTEN | CONF_IN_DEFAULTS, conf_listen_key },
 	{ "check", CONF_IN_LISTEN | CONF_IN_DEFAULTS, conf_listen_key },
 	{ "expect_status", CONF_IN_LISTEN | CONF_IN_DEFAULTS, conf_listen_key },
+	{ "bind", CONF_IN_STATS, conf_stats_key },
+	{ "uri", CONF_IN_STATS, conf_stats_key },
+	{ "refresh", CONF_IN_STATS, conf_stats_key },
+	{ "auth", CONF_IN_STATS, conf_stats_key },
+	{ "admin", CONF_IN_STATS, conf_stats_key },
+	{ "tls_cert_file", CONF_IN_STATS, conf_stats_key },
+	{ "tls_key_file", CONF_IN_STATS, conf_stats_key },
 };
 
 #define TUNABLE_WHERE (CONF_IN_DEFAULTS | CONF_IN_LISTEN | CONF_IN_SERVER)
@@ -102,6 +125,8 @@ static const char *where_text(unsigned where)
 		return "a [server] section";
 	if (where == CONF_IN_LISTEN)
 		return "a [listen] section";
+	if (where == CONF_IN_STATS)
+		return "[stats]";
 	return "a [listen] or [defaults] section";
 }
 
@@ -117,6 +142,10 @@ static void misplaced(struct conf_state *st, const char *name)
 	if (conf_tun_find(name) >= 0) {
 		conf_error(st, st->line, st->title, name,
 		           "'%s' belongs in [defaults], a [listen] or a [server] section", name);
+		return;
+	}
+	if (conf_vrrp_key_known(name)) {
+		conf_error(st, st->line, st->title, name, "'%s' belongs in a [vrrp] section", name);
 		return;
 	}
 	conf_error(st, st->line, st->title, name, "unknown key");
@@ -146,6 +175,8 @@ int conf_handle_key(void *user, const char *section, const char *name,
 		           "put it under [global], [defaults], [server NAME] or [listen NAME]");
 		return 1;
 	}
+	if (st->kind == CONF_SEC_VRRP && conf_vrrp_key(st, name, value))
+		return 1;
 	def = find_key(name, here);
 	k = conf_tun_find(name);
 	if (def)

@@ -157,6 +157,8 @@ void conf_resolve(struct conf_state *st)
 		resolve_backups(st, i);
 		resolve_tunables(st, i);
 	}
+	conf_stats_resolve(st);
+	conf_vrrp_resolve(st);
 	if (!st->saw_listen)
 		conf_error(st, 0, NULL, NULL, "no [listen] section: nothing to serve");
 }

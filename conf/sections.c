@@ -175,10 +175,14 @@ int conf_section_open(struct conf_state *st, const char *line)
 		return open_single(st, CONF_SEC_GLOBAL, &st->global_line, "global", name);
 	if (strcmp(inside, "defaults") == 0)
 		return open_single(st, CONF_SEC_DEFAULTS, &st->defaults_line, "defaults", name);
+	if (strcmp(inside, "stats") == 0)
+		return open_single(st, CONF_SEC_STATS, &st->stats.line, "stats", name);
 	if (strcmp(inside, "server") == 0)
 		return open_server(st, name);
 	if (strcmp(inside, "listen") == 0)
 		return open_listener(st, name);
+	if (strcmp(inside, "vrrp") == 0)
+		return conf_vrrp_open(st, name);
 	conf_error(st, st->line, st->title, NULL, "unknown section type '%s': %s",
 	           inside, expected_sections);
 	return refuse(st);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "conf/conf.h"
+#include "conf/vrrp_state.h"
 
 /* "[listen " + a longest name + "]"; a malformed header as written is cut. */
 #define CONF_TITLE_MAX 80
@@ -31,12 +32,16 @@ enum conf_section_kind {
 	CONF_SEC_DEFAULTS,
 	CONF_SEC_SERVER,
 	CONF_SEC_LISTEN,
+	CONF_SEC_STATS,
+	CONF_SEC_VRRP,
 };
 
 #define CONF_IN_GLOBAL   (1u << CONF_SEC_GLOBAL)
 #define CONF_IN_DEFAULTS (1u << CONF_SEC_DEFAULTS)
 #define CONF_IN_SERVER   (1u << CONF_SEC_SERVER)
 #define CONF_IN_LISTEN   (1u << CONF_SEC_LISTEN)
+#define CONF_IN_STATS    (1u << CONF_SEC_STATS)
+#define CONF_IN_VRRP     (1u << CONF_SEC_VRRP)
 
 /* The keys of struct conf_tunables, in the order of conf/tunables.c's table. */
 enum conf_tun {
@@ -106,6 +111,12 @@ struct conf_raw_listener {
 	struct conf_name_list backup;
 };
 
+/* Lines of the keys of [stats] (0: not given), for duplicates and messages. */
+struct conf_raw_stats {
+	int line;                /* of the header */
+	int bind, uri, refresh, auth, admin, tls_cert_file, tls_key_file;
+};
+
 /* Where lines come from: a FILE, or else a string. */
 struct conf_source {
 	FILE *file;
@@ -131,10 +142,13 @@ struct conf_state {
 	int global_maxconn_line;
 	int global_log_level_line;
 	int global_user_line;
+	int global_hard_stop_after_line;
 	int defaults_line;
 	struct conf_tun_set defaults;
 	struct conf_listen_keys defaults_keys;
 	bool saw_listen;         /* a [listen] header, even one in error */
+	struct conf_raw_stats stats;
+	struct conf_raw_vrrp vrrps[CONF_MAX_VRRP];
 
 	struct conf_raw_server servers[CONF_MAX_SERVERS];
 	struct conf_raw_listener listeners[CONF_MAX_LISTENERS];
@@ -191,6 +205,10 @@ int conf_parse_host(const char *text, char *out, size_t size, const char **why);
 /* 0: distinct; 1: the same; 2: one is the wildcard of the other's family. */
 int conf_addr_overlap(const struct conf_addr *a, const struct conf_addr *b);
 void conf_addr_format(const struct conf_addr *a, char *buf, size_t size);
+
+/* stats_keys.c: keys of [stats], and its checks once the file is read. */
+void conf_stats_key(struct conf_state *st, const char *name, const char *value);
+void conf_stats_resolve(struct conf_state *st);
 
 /* resolve.c: what can be checked only once the whole file is read. */
 void conf_resolve(struct conf_state *st);

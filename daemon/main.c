@@ -19,15 +19,22 @@
 #include "daemon/version.h"
 #include "health/health.h"
 #include "proxy/proxy.h"
+#include "vrrp/vrrp.h"
 
 #define DEFAULT_CONFIG "/etc/pgfront/pgfront.ini"
 
+#define SOFT_STOP_POLL 0.2   /* seconds between looks at the sessions left */
+
 struct daemon {
 	struct ev_loop *loop;
-	struct conf conf;
+	const char *path;
+	struct conf *conf;       /* heap: a reload swaps it for a new one */
 	struct proxy *proxy;
 	struct hc_engine *health;
-	ev_signal sigterm, sigint;
+	struct vrrp *vrrp;
+	ev_signal sigterm, sigint, sighup, sigusr1;
+	ev_timer soft_stop;      /* polls until the last session ends */
+	double soft_stop_deadline;
 };
 
 static void usage(FILE *out)
@@ -38,19 +45,32 @@ static void usage(FILE *out)
 	        "       pgfront -V             print the version\n", DEFAULT_CONFIG);
 }
 
-/* Loads the file; prints every error. Returns 0 if it is valid. */
-static int load(const char *path, struct conf *conf)
+/*
+ * Loads the file into a new struct conf; reports every error (to stderr
+ * before the loop runs, to the log on a reload). Returns NULL if invalid.
+ */
+static struct conf *load(const char *path, bool to_log)
 {
 	static struct conf_errors errors;
+	struct conf *conf = malloc(sizeof *conf);
 
+	if (!conf) {
+		fprintf(stderr, "pgfront: out of memory\n");
+		return NULL;
+	}
 	if (conf_load(path, conf, &errors) == 0)
-		return 0;
-	for (int i = 0; i < errors.count && i < CONF_MAX_ERRORS; i++)
-		fprintf(stderr, "%s\n", errors.lines[i]);
+		return conf;
+	for (int i = 0; i < errors.count && i < CONF_MAX_ERRORS; i++) {
+		if (to_log)
+			log_err("%s", errors.lines[i]);
+		else
+			fprintf(stderr, "%s\n", errors.lines[i]);
+	}
 	if (errors.count > CONF_MAX_ERRORS)
 		fprintf(stderr, "%s: %d more errors not shown\n", path,
 		        errors.count - CONF_MAX_ERRORS);
-	return -1;
+	free(conf);
+	return NULL;
 }
 
 static int drop_privileges(const char *user)
@@ -73,47 +93,166 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
-static void stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
+/* Every health change goes through here, to each module that cares. */
+static void health_changed(void *arg, int listener, int member, enum hc_status from,
+                           enum hc_status to, const struct hc_result *result)
 {
-	struct daemon *d = w->data;
+	struct daemon *d = arg;
+	const struct conf_listener *l = &d->conf->listeners[listener];
+	bool up = false;
 
-	(void)revents;
-	log_notice("signal %d: closing listeners and sessions", w->signum);
-	ev_signal_stop(loop, &d->sigterm);
-	ev_signal_stop(loop, &d->sigint);
+	proxy_health_changed(d->proxy, listener, member, from, to, result);
+	/* For vrrp's track_listener: has the listener a server left to route to? */
+	for (int m = 0; m < l->nmembers && d->health && !up; m++)
+		up = hc_is_up(d->health, listener, m);
+	vrrp_listener_health(d->vrrp, listener, up);
+}
+
+static void stop_now(struct daemon *d)
+{
+	ev_signal_stop(d->loop, &d->sigterm);
+	ev_signal_stop(d->loop, &d->sigint);
+	ev_signal_stop(d->loop, &d->sighup);
+	ev_signal_stop(d->loop, &d->sigusr1);
+	ev_timer_stop(d->loop, &d->soft_stop);
 	proxy_shutdown(d->proxy);
 	hc_engine_stop(d->health);
 	d->health = NULL;
-	ev_break(loop, EVBREAK_ALL);
+	vrrp_stop(d->vrrp);    /* priority 0: the other balancer takes the VIP at once */
+	d->vrrp = NULL;
+	ev_break(d->loop, EVBREAK_ALL);
+}
+
+static void stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	log_notice("signal %d: closing listeners and sessions", w->signum);
+	stop_now(w->data);
+}
+
+static void soft_stop_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+	int left = proxy_current_connections(d->proxy);
+
+	(void)revents;
+	if (left == 0) {
+		log_notice("soft stop: every session has ended");
+		stop_now(d);
+	} else if (d->soft_stop_deadline && ev_now(loop) >= d->soft_stop_deadline) {
+		log_notice("soft stop: hard_stop_after reached, closing %d session(s)", left);
+		stop_now(d);
+	}
+}
+
+/* SIGUSR1: take no new clients, let the current ones finish, then exit. */
+static void soft_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+	uint64_t limit = d->conf->global.hard_stop_after_us;
+	int left;
+
+	(void)revents;
+	ev_signal_stop(loop, &d->sigusr1);
+	ev_signal_stop(loop, &d->sighup);
+	left = proxy_stop_accepting(d->proxy);
+	if (limit)
+		d->soft_stop_deadline = ev_now(loop) + (double)limit / 1e6;
+	log_notice("soft stop: listeners closed, waiting for %d session(s)%s", left,
+	           limit ? " (at most hard_stop_after)" : "");
+	ev_timer_init(&d->soft_stop, soft_stop_poll_cb, 0., SOFT_STOP_POLL);
+	d->soft_stop.data = d;
+	ev_timer_again(loop, &d->soft_stop);
+	soft_stop_poll_cb(loop, &d->soft_stop, 0);
+}
+
+/*
+ * SIGHUP: a new file replaces the old one only if it is valid and its new
+ * addresses can be bound; otherwise pgfront runs on as it was.
+ */
+static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+	struct conf *conf;
+	struct hc_engine *health;
+	char err[256];
+
+	(void)loop;
+	(void)revents;
+	log_notice("SIGHUP: reloading %s", d->path);
+	conf = load(d->path, true);
+	if (!conf) {
+		log_err("reload: %s is invalid; running on with the previous configuration", d->path);
+		return;
+	}
+	health = hc_engine_start_from(d->health, conf, err, sizeof err);
+	if (!health || proxy_reload(d->proxy, conf, health, err, sizeof err) < 0) {
+		log_err("reload: %s; running on with the previous configuration", err);
+		hc_engine_stop(health);
+		free(conf);
+		return;
+	}
+	hc_engine_stop(d->health);
+	d->health = health;
+	free(d->conf);
+	d->conf = conf;
+	vrrp_reload(d->vrrp, conf);
+	log_set_level(conf->global.log_level);
+	log_notice("reload: %s applied: %d listener(s), %d server(s)", d->path,
+	           conf->nlisteners, conf->nservers);
+}
+
+static void watch_signals(struct daemon *d)
+{
+	ev_signal_init(&d->sigterm, stop_cb, SIGTERM);
+	ev_signal_init(&d->sigint, stop_cb, SIGINT);
+	ev_signal_init(&d->sighup, reload_cb, SIGHUP);
+	ev_signal_init(&d->sigusr1, soft_stop_cb, SIGUSR1);
+	d->sigterm.data = d->sigint.data = d->sighup.data = d->sigusr1.data = d;
+	ev_signal_start(d->loop, &d->sigterm);
+	ev_signal_start(d->loop, &d->sigint);
+	ev_signal_start(d->loop, &d->sighup);
+	ev_signal_start(d->loop, &d->sigusr1);
 }
 
 static int run(struct daemon *d)
 {
 	char err[256];
 
-	log_set_level(d->conf.global.log_level);
+	log_set_level(d->conf->global.log_level);
 	d->loop = ev_default_loop(EVFLAG_AUTO);
-	d->proxy = proxy_create(d->loop, &d->conf, err, sizeof err);
+	d->proxy = proxy_create(d->loop, d->conf, err, sizeof err);
 	if (!d->proxy) {
 		log_err("%s", err);
 		return 1;
 	}
-	if (drop_privileges(d->conf.global.user) < 0)
+	/* Raw sockets and VIPs need privileges: before they are dropped. */
+	d->vrrp = vrrp_start(d->loop, d->conf, err, sizeof err);
+	if (!d->vrrp) {
+		log_err("%s", err);
 		return 1;
-	d->health = hc_engine_start(d->loop, &d->conf, proxy_health_changed, d->proxy,
-	                            err, sizeof err);
+	}
+	vrrp_before_setuid(d->vrrp);
+	if (drop_privileges(d->conf->global.user) < 0) {
+		vrrp_stop(d->vrrp);
+		return 1;
+	}
+	if (vrrp_after_setuid(d->vrrp, err, sizeof err) < 0) {
+		log_err("%s", err);
+		vrrp_stop(d->vrrp);
+		return 1;
+	}
+	d->health = hc_engine_start(d->loop, d->conf, health_changed, d, err, sizeof err);
 	if (!d->health) {
 		log_err("health checks: %s", err);
+		vrrp_stop(d->vrrp);
 		return 1;
 	}
 	proxy_start(d->proxy, d->health);
-	ev_signal_init(&d->sigterm, stop_cb, SIGTERM);
-	ev_signal_init(&d->sigint, stop_cb, SIGINT);
-	d->sigterm.data = d->sigint.data = d;
-	ev_signal_start(d->loop, &d->sigterm);
-	ev_signal_start(d->loop, &d->sigint);
+	watch_signals(d);
 	log_notice("pgfront %s started with %s: %d listener(s), %d server(s)",
-	           PGFRONT_VERSION, d->conf.path, d->conf.nlisteners, d->conf.nservers);
+	           PGFRONT_VERSION, d->conf->path, d->conf->nlisteners, d->conf->nservers);
 	ev_run(d->loop, 0);
 	proxy_destroy(d->proxy);
 	ev_loop_destroy(d->loop);
@@ -123,7 +262,7 @@ static int run(struct daemon *d)
 
 int main(int argc, char **argv)
 {
-	static struct daemon d; /* struct conf is large: keep it off the stack */
+	static struct daemon d;
 	const char *path = DEFAULT_CONFIG;
 	bool check_only = false;
 	int opt, rc;
@@ -151,10 +290,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (load(path, &d.conf) < 0)
+	d.path = path;
+	d.conf = load(path, false);
+	if (!d.conf)
 		return 1;
 	if (check_only) {
 		printf("configuration is valid\n");
+		free(d.conf);
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -164,5 +306,6 @@ int main(int argc, char **argv)
 	}
 	rc = run(&d);
 	curl_global_cleanup();
+	free(d.conf);
 	return rc;
 }

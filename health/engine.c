@@ -211,8 +211,8 @@ static const struct pair *find_previous(const struct hc_engine *prev, const stru
 	return NULL;
 }
 
-struct hc_engine *hc_engine_restart(struct hc_engine *previous, const struct conf *conf,
-                                    char *err, size_t errlen)
+struct hc_engine *hc_engine_start_from(const struct hc_engine *previous,
+                                       const struct conf *conf, char *err, size_t errlen)
 {
 	struct hc_engine *e = hc_engine_start(previous->loop, conf, previous->on_change,
 	                                      previous->arg, err, errlen);
@@ -227,7 +227,6 @@ struct hc_engine *hc_engine_restart(struct hc_engine *previous, const struct con
 		if (q)
 			p->view = q->view;
 	}
-	hc_engine_stop(previous);
 	return e;
 }
 

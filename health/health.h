@@ -88,12 +88,12 @@ struct hc_engine *hc_engine_start(struct ev_loop *loop, const struct conf *conf,
 void hc_engine_stop(struct hc_engine *engine);
 
 /*
- * For a reload: a new engine on conf, with the same callback, that keeps the
- * state of every (listener, server) pair whose check is unchanged; the
- * previous engine is stopped. On failure returns NULL and previous runs on.
+ * For a reload: a new engine on conf, with the same callback, that starts
+ * from the state of every (listener, server) pair of previous whose check is
+ * unchanged. previous runs on until the caller stops it.
  */
-struct hc_engine *hc_engine_restart(struct hc_engine *previous, const struct conf *conf,
-                                    char *err, size_t errlen);
+struct hc_engine *hc_engine_start_from(const struct hc_engine *previous,
+                                       const struct conf *conf, char *err, size_t errlen);
 
 /* MAINT: stops checking the pair (its status stays), or resumes at once. */
 void hc_set_paused(struct hc_engine *engine, int listener, int member, bool paused);

@@ -115,6 +115,9 @@ void listener_slot_freed(struct proxy_listener *l);
 void listener_queue_remove(struct session *s);
 void listener_track_primaries(struct proxy_listener *l);
 void listener_close_binds(struct proxy_listener *l);
+int listener_bind_addr(const struct conf_addr *addr, char *err, size_t errlen);
+void listener_init_watchers(struct proxy_listener *l);
+void listener_start_accepting(struct proxy_listener *l);
 
 /* session.c */
 struct session *session_new(struct proxy_listener *l, int client_fd, const char *client);

@@ -244,7 +244,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
-static int bind_one(const struct conf_addr *addr, char *err, size_t errlen)
+int listener_bind_addr(const struct conf_addr *addr, char *err, size_t errlen)
 {
 	const int one = 1;
 	int fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -285,16 +285,30 @@ static int listener_bind(struct proxy *proxy, int index, char *err, size_t errle
 	for (int b = 0; b < l->conf->nbinds; b++) {
 		const struct conf_addr *addr = &l->conf->binds[b];
 
-		l->fds[b] = bind_one(addr, why, sizeof why);
+		l->fds[b] = listener_bind_addr(addr, why, sizeof why);
 		if (l->fds[b] < 0) {
 			snprintf(err, errlen, "cannot bind %s to %s:%u: %s", l->conf->name,
 			         addr->host, addr->port, why);
 			return -1;
 		}
+	}
+	listener_init_watchers(l);
+	return 0;
+}
+
+void listener_init_watchers(struct proxy_listener *l)
+{
+	for (int b = 0; b < l->conf->nbinds; b++) {
 		ev_io_init(&l->accept_watchers[b], accept_cb, l->fds[b], EV_READ);
 		l->accept_watchers[b].data = l;
 	}
-	return 0;
+}
+
+void listener_start_accepting(struct proxy_listener *l)
+{
+	for (int b = 0; b < l->conf->nbinds; b++)
+		if (l->fds[b] >= 0)
+			ev_io_start(l->proxy->loop, &l->accept_watchers[b]);
 }
 
 void listener_close_binds(struct proxy_listener *l)
@@ -344,8 +358,7 @@ void proxy_start(struct proxy *proxy, struct hc_engine *health)
 	for (int i = 0; i < proxy->nlisteners; i++) {
 		struct proxy_listener *l = proxy->listeners[i];
 
-		for (int b = 0; b < l->conf->nbinds; b++)
-			ev_io_start(proxy->loop, &l->accept_watchers[b]);
+		listener_start_accepting(l);
 		log_notice("%s: listening on %d address(es), balance %s", l->conf->name,
 		           l->conf->nbinds, conf_balance_name(l->conf->balance));
 	}
@@ -403,6 +416,14 @@ void proxy_health_changed(void *arg, int listener, int member, enum hc_status fr
 		shutdown_member_sessions(l, member);
 	if (to == HC_STATUS_UP)
 		listener_slot_freed(l);
+}
+
+int proxy_stop_accepting(struct proxy *proxy)
+{
+	proxy->shutting_down = true;
+	ev_timer_stop(proxy->loop, &proxy->accept_pause);
+	close_listeners(proxy);
+	return proxy->connections;
 }
 
 void proxy_shutdown(struct proxy *proxy)

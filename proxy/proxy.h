@@ -82,6 +82,19 @@ const char *proxy_admin_name(enum proxy_admin admin);
 /* Closes every session of the pair; returns how many. */
 int proxy_kill_sessions(struct proxy *proxy, int listener, int member);
 
+/*
+ * Applies a new configuration (SIGHUP) with the health engine started for it:
+ * sessions to servers that remain stay open; new listeners are bound, removed
+ * ones closed. Returns -1 with err filled, and nothing changed, if a new
+ * address cannot be bound. conf and health must outlive the proxy (or the
+ * next reload); the old ones may go once this returns.
+ */
+int proxy_reload(struct proxy *proxy, const struct conf *conf, struct hc_engine *health,
+                 char *err, size_t errlen);
+
+/* Soft stop: closes the listeners, keeps the sessions; returns how many remain. */
+int proxy_stop_accepting(struct proxy *proxy);
+
 /* Closes the listeners and every session; the loop then runs dry. */
 void proxy_shutdown(struct proxy *proxy);
 void proxy_destroy(struct proxy *proxy);

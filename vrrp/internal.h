@@ -1,0 +1,75 @@
+/*
+ * What the files of vrrp/ share, and nobody else sees. One struct
+ * vrrp_instance per [vrrp] section holds everything of it: its copy of the
+ * configuration, its sockets and watchers, the state machine and the view
+ * the stats page reads. Every event reaches the state machine through
+ * vrrp_inst_event(), the one place that applies its answer.
+ */
+#ifndef PGFRONT_VRRP_INTERNAL_H
+#define PGFRONT_VRRP_INTERNAL_H
+
+#include <ev.h>
+
+#include "daemon/log.h"
+#include "vrrp/fsm.h"
+#include "vrrp/net.h"
+#include "vrrp/packet.h"
+#include "vrrp/vrrp.h"
+
+struct vrrp_child;
+
+struct vrrp_instance {
+	struct vrrp *vrrp;
+	struct conf_vrrp c;              /* a copy: a reload frees the conf it came from */
+	struct vrrp_iface ifc;
+	int fd;                          /* raw IPPROTO_VRRP, -1 when closed */
+	ev_io io;
+	ev_timer master_down;            /* armed from fsm.master_down_at */
+	ev_timer advert;                 /* armed from fsm.advert_at */
+	ev_timer garp_again;             /* the second burst, garp_delay after the first */
+	ev_timer garp_refresh;
+	struct vrrp_fsm fsm;
+	struct vrrp_expect expect;
+	struct vrrp_view view;
+	bool track_up;                   /* the tracked listener has an UP server */
+	bool vips_on;                    /* added by us, not yet removed */
+	struct log_ratelimit discard_rl;
+	struct log_ratelimit send_rl;
+};
+
+struct vrrp {
+	struct ev_loop *loop;
+	int nl_fd;                       /* rtnetlink, shared by the instances */
+	int arp_fd;                      /* AF_PACKET, shared */
+	int n;
+	struct vrrp_instance *inst;
+	struct vrrp_child *children;     /* notify scripts still running */
+};
+
+/* instance.c */
+int vrrp_inst_open(struct vrrp_instance *in, struct vrrp *v, const struct conf_vrrp *c,
+                   char *err, size_t errlen);
+void vrrp_inst_start(struct vrrp_instance *in);
+void vrrp_inst_stop(struct vrrp_instance *in);
+void vrrp_inst_event(struct vrrp_instance *in, enum vrrp_event event, int priority,
+                     struct in_addr src);
+void vrrp_inst_track(struct vrrp_instance *in, bool has_up_server);
+
+/* rx.c: the raw socket's read callback. */
+void vrrp_rx_cb(struct ev_loop *loop, ev_io *w, int revents);
+
+/* tx.c: adverts, the VIPs and their gratuitous ARPs. */
+void vrrp_tx_advert(struct vrrp_instance *in, int priority);
+void vrrp_tx_vips(struct vrrp_instance *in, bool add);
+void vrrp_tx_remove_stale(struct vrrp_instance *in);
+void vrrp_tx_garp_start(struct vrrp_instance *in);
+void vrrp_tx_garp_stop(struct vrrp_instance *in);
+
+/* notify.c */
+void vrrp_notify(struct vrrp *v, const struct vrrp_instance *in);
+void vrrp_notify_forget(struct vrrp *v);
+
+/* caps.c: 0, or -1 with err naming what is missing. */
+int vrrp_caps_check(const char *who, char *err, size_t errlen);
+
+#endif
