@@ -3,11 +3,11 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
-PKGS = inih libcurl
+PKGS = inih libcurl openssl
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -MMD -MP $(shell pkg-config --cflags $(PKGS))
 LDLIBS = -lev $(shell pkg-config --libs $(PKGS)) -lm
 
-LIB_SRCS = $(wildcard conf/*.c health/*.c proxy/*.c vrrp/*.c) daemon/log.c
+LIB_SRCS = $(wildcard conf/*.c health/*.c proxy/*.c vrrp/*.c stats/*.c) daemon/log.c
 LIB_OBJS = $(LIB_SRCS:.c=.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:.c=)
@@ -20,7 +20,7 @@ all: pgfront
 libpgfront.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-pgfront: daemon/main.o libpgfront.a
+pgfront: daemon/main.o daemon/ctl.o libpgfront.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests/unit/test_%: tests/unit/test_%.c libpgfront.a
@@ -47,7 +47,7 @@ install: pgfront
 	install -D -m 0644 examples/pgfront.ini $(DESTDIR)$(PREFIX)/share/doc/pgfront/pgfront.ini.example
 
 clean:
-	rm -f pgfront libpgfront.a $(LIB_OBJS) daemon/main.o $(UNIT_BINS) \
-	      $(LIB_OBJS:.o=.d) daemon/main.d $(UNIT_BINS:=.d)
+	rm -f pgfront libpgfront.a $(LIB_OBJS) daemon/main.o daemon/ctl.o $(UNIT_BINS) \
+	      $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d $(UNIT_BINS:=.d)
 
--include $(LIB_OBJS:.o=.d) daemon/main.d
+-include $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d

@@ -15,10 +15,12 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "daemon/ctl.h"
 #include "daemon/log.h"
 #include "daemon/version.h"
 #include "health/health.h"
 #include "proxy/proxy.h"
+#include "stats/stats.h"
 #include "vrrp/vrrp.h"
 
 #define DEFAULT_CONFIG "/etc/pgfront/pgfront.ini"
@@ -30,6 +32,8 @@ struct daemon {
 	const char *path;
 	struct conf *conf;       /* heap: a reload swaps it for a new one */
 	struct proxy *proxy;
+	struct stats_sources stats_src;
+	struct stats_server *stats;
 	struct hc_engine *health;
 	struct vrrp *vrrp;
 	ev_signal sigterm, sigint, sighup, sigusr1;
@@ -42,7 +46,8 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "usage: pgfront [-f FILE]      run in the foreground (default %s)\n"
 	        "       pgfront -c [-f FILE]   check the configuration and exit\n"
-	        "       pgfront -V             print the version\n", DEFAULT_CONFIG);
+	        "       pgfront -V             print the version\n"
+	        "       pgfront ctl ACTION LISTENER/SERVER   ready, drain, maint, kill (see ctl -h)\n", DEFAULT_CONFIG);
 }
 
 /*
@@ -110,6 +115,8 @@ static void health_changed(void *arg, int listener, int member, enum hc_status f
 
 static void stop_now(struct daemon *d)
 {
+	stats_stop(d->stats);
+	d->stats = NULL;
 	ev_signal_stop(d->loop, &d->sigterm);
 	ev_signal_stop(d->loop, &d->sigint);
 	ev_signal_stop(d->loop, &d->sighup);
@@ -197,6 +204,10 @@ static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	d->health = health;
 	free(d->conf);
 	d->conf = conf;
+	d->stats_src.conf = conf;
+	d->stats_src.health = health;
+	if (stats_reload(d->stats, err, sizeof err) < 0)
+		log_err("reload: stats page: %s", err);
 	vrrp_reload(d->vrrp, conf);
 	log_set_level(conf->global.log_level);
 	log_notice("reload: %s applied: %d listener(s), %d server(s)", d->path,
@@ -227,6 +238,12 @@ static int run(struct daemon *d)
 		log_err("%s", err);
 		return 1;
 	}
+	d->stats_src = (struct stats_sources){ d->conf, d->proxy, NULL, NULL, ev_now(d->loop) };
+	d->stats = stats_start(d->loop, &d->stats_src, err, sizeof err);
+	if (!d->stats) {
+		log_err("%s", err);
+		return 1;
+	}
 	/* Raw sockets and VIPs need privileges: before they are dropped. */
 	d->vrrp = vrrp_start(d->loop, d->conf, err, sizeof err);
 	if (!d->vrrp) {
@@ -249,6 +266,8 @@ static int run(struct daemon *d)
 		vrrp_stop(d->vrrp);
 		return 1;
 	}
+	d->stats_src.health = d->health;
+	d->stats_src.vrrp = d->vrrp;
 	proxy_start(d->proxy, d->health);
 	watch_signals(d);
 	log_notice("pgfront %s started with %s: %d listener(s), %d server(s)",
@@ -267,6 +286,8 @@ int main(int argc, char **argv)
 	bool check_only = false;
 	int opt, rc;
 
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+		return ctl_main(argc - 1, argv + 1);
 	while ((opt = getopt(argc, argv, "cf:hV")) != -1) {
 		switch (opt) {
 		case 'c':

@@ -1,0 +1,313 @@
+/*
+ * GET /metrics: Prometheus' text exposition format (version 0.0.4). Every
+ * family is written whole (HELP, TYPE, then all its samples), as the format
+ * requires; the tables below say which families there are, so adding one is
+ * one line. Names follow Prometheus' conventions (base units, _total on
+ * counters) so that `promtool check metrics` has nothing to say.
+ */
+#include <stdio.h>
+
+#include "stats/internal.h"
+
+struct family {
+	const char *name;
+	const char *type;                   /* "gauge" or "counter" */
+	const char *help;
+	double (*value)(const void *obj, const struct stats_snapshot *snap);
+};
+
+static void header(struct stats_buf *b, const struct family *f)
+{
+	stats_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name, f->type);
+}
+
+/* A label value: backslash, quote and newline escaped. */
+static void label(struct stats_buf *b, const char *name, const char *value, bool first)
+{
+	stats_buf_printf(b, "%s%s=\"", first ? "" : ",", name);
+	for (; *value; value++) {
+		if (*value == '\\' || *value == '"')
+			stats_buf_printf(b, "\\%c", *value);
+		else if (*value == '\n')
+			stats_buf_puts(b, "\\n");
+		else
+			stats_buf_add(b, value, 1);
+	}
+	stats_buf_add(b, "\"", 1);
+}
+
+/* Integers as integers (exact up to 2^53); others to the microsecond, no trailing zeros. */
+static void value(struct stats_buf *b, double v)
+{
+	char text[64];
+	size_t n;
+
+	if (v == (double)(long long)v && v < 9007199254740992.0 && v > -9007199254740992.0) {
+		stats_buf_printf(b, "} %lld\n", (long long)v);
+		return;
+	}
+	n = (size_t)snprintf(text, sizeof text, "%.6f", v);
+	while (n > 1 && text[n - 1] == '0' && text[n - 2] != '.')
+		text[--n] = '\0';
+	stats_buf_printf(b, "} %s\n", text);
+}
+
+/* ---- per server */
+#define M(field) ((const struct stats_member *)obj)->field
+#define UNUSED (void)snap
+
+static double srv_up(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return M(health.status) == HC_STATUS_UP; }
+static double srv_check_duration(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return M(last.duration_ms) / 1000.0; }
+static double srv_check_status(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return M(last.http_status); }
+static double srv_checks(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)M(checks); }
+static double srv_failures(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)M(failures); }
+static double srv_downs(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)M(down_transitions); }
+static double srv_downtime(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return M(downtime); }
+static double srv_last_change(const void *obj, const struct stats_snapshot *snap)
+{ return snap->now - M(since_change); }
+static double srv_sessions(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return M(c.sessions); }
+static double srv_sessions_max(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return M(c.sessions_max); }
+static double srv_sessions_limit(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return M(maxconn); }
+static double srv_sessions_total(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)M(c.sessions_total); }
+static double srv_bytes_in(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)M(c.bytes_in); }
+static double srv_bytes_out(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)M(c.bytes_out); }
+static double srv_connect_errors(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)M(c.connect_errors); }
+static double srv_retries(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)M(c.retries); }
+static double srv_killed(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)M(c.killed_on_down); }
+#undef M
+
+static const struct family server_families[] = {
+	{ "pgfront_server_up", "gauge", "1 when the server's health checks say UP", srv_up },
+	{ "pgfront_server_check_duration_seconds", "gauge",
+	  "Duration of the last health check", srv_check_duration },
+	{ "pgfront_server_check_http_status", "gauge",
+	  "HTTP status of the last health check, 0 without a reply", srv_check_status },
+	{ "pgfront_server_checks_total", "counter", "Health checks done", srv_checks },
+	{ "pgfront_server_check_failures_total", "counter", "Health checks failed", srv_failures },
+	{ "pgfront_server_down_transitions_total", "counter", "Transitions to DOWN", srv_downs },
+	{ "pgfront_server_downtime_seconds_total", "counter",
+	  "Time spent not UP (DOWN or not checked yet)", srv_downtime },
+	{ "pgfront_server_last_change_timestamp_seconds", "gauge",
+	  "When the health status last changed (or pgfront started)", srv_last_change },
+	{ "pgfront_server_sessions", "gauge", "Sessions now, connecting ones included",
+	  srv_sessions },
+	{ "pgfront_server_sessions_max", "gauge", "Most sessions at once", srv_sessions_max },
+	{ "pgfront_server_sessions_limit", "gauge", "maxconn of the server, 0 for none",
+	  srv_sessions_limit },
+	{ "pgfront_server_sessions_total", "counter", "Sessions sent to the server",
+	  srv_sessions_total },
+	{ "pgfront_server_received_bytes_total", "counter", "Bytes from clients to the server",
+	  srv_bytes_in },
+	{ "pgfront_server_sent_bytes_total", "counter", "Bytes from the server to clients",
+	  srv_bytes_out },
+	{ "pgfront_server_connect_errors_total", "counter", "Failed connects to the server",
+	  srv_connect_errors },
+	{ "pgfront_server_retries_total", "counter", "Connect retries", srv_retries },
+	{ "pgfront_server_killed_sessions_total", "counter",
+	  "Sessions closed because the server went DOWN", srv_killed },
+};
+
+/* ---- per listener */
+#define L(field) ((const struct stats_listener *)obj)->field
+
+static double l_sessions(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return L(c.sessions); }
+static double l_sessions_max(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return L(c.sessions_max); }
+static double l_sessions_total(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)L(c.sessions_total); }
+static double l_queue(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return L(c.queued); }
+static double l_queue_max(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return L(c.queued_max); }
+static double l_bytes_in(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)L(c.bytes_in); }
+static double l_bytes_out(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)L(c.bytes_out); }
+#undef L
+
+static const struct family listener_families[] = {
+	{ "pgfront_listener_sessions", "gauge", "Client sessions now: queued, connecting, relaying",
+	  l_sessions },
+	{ "pgfront_listener_sessions_max", "gauge", "Most client sessions at once", l_sessions_max },
+	{ "pgfront_listener_sessions_total", "counter", "Client sessions accepted",
+	  l_sessions_total },
+	{ "pgfront_listener_queue", "gauge", "Clients waiting for a server with room", l_queue },
+	{ "pgfront_listener_queue_max", "gauge", "Most clients waiting at once", l_queue_max },
+	{ "pgfront_listener_received_bytes_total", "counter", "Bytes from clients", l_bytes_in },
+	{ "pgfront_listener_sent_bytes_total", "counter", "Bytes to clients", l_bytes_out },
+};
+
+/* ---- per VRRP instance */
+#define V(field) ((const struct vrrp_view *)obj)->field
+
+static double v_priority(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return V(priority_advertised); }
+static double v_priority_conf(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return V(priority_configured); }
+static double v_transitions(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)V(transitions); }
+static double v_sent(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)V(adverts_sent); }
+static double v_received(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)V(adverts_received); }
+#undef V
+
+static const struct family vrrp_families[] = {
+	{ "pgfront_vrrp_priority", "gauge", "Priority advertised, after tracked listeners",
+	  v_priority },
+	{ "pgfront_vrrp_priority_configured", "gauge", "Priority configured", v_priority_conf },
+	{ "pgfront_vrrp_transitions_total", "counter", "State transitions", v_transitions },
+	{ "pgfront_vrrp_adverts_sent_total", "counter", "Advertisements sent", v_sent },
+	{ "pgfront_vrrp_adverts_received_total", "counter", "Advertisements received", v_received },
+};
+#undef UNUSED
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static void servers(struct stats_buf *b, const struct stats_snapshot *snap)
+{
+	for (size_t f = 0; f < COUNT(server_families); f++) {
+		header(b, &server_families[f]);
+		for (int i = 0; i < snap->nlisteners; i++) {
+			const struct stats_listener *l = &snap->listeners[i];
+			for (int j = 0; j < l->nmembers; j++) {
+				stats_buf_printf(b, "%s{", server_families[f].name);
+				label(b, "listener", l->name, true);
+				label(b, "server", l->members[j].name, false);
+				value(b, server_families[f].value(&l->members[j], snap));
+			}
+		}
+	}
+}
+
+/* A state set: one sample per possible state, 1 for the current one. */
+static void admin_states(struct stats_buf *b, const struct stats_snapshot *snap)
+{
+	static const struct family f = { "pgfront_server_admin_state", "gauge",
+		"The operator's state of the server: READY, DRAIN or MAINT", NULL };
+
+	header(b, &f);
+	for (int i = 0; i < snap->nlisteners; i++) {
+		const struct stats_listener *l = &snap->listeners[i];
+		for (int j = 0; j < l->nmembers; j++) {
+			for (int a = PROXY_ADMIN_READY; a <= PROXY_ADMIN_MAINT; a++) {
+				stats_buf_printf(b, "%s{", f.name);
+				label(b, "listener", l->name, true);
+				label(b, "server", l->members[j].name, false);
+				label(b, "state", stats_admin_text((enum proxy_admin)a), false);
+				value(b, l->members[j].admin == (enum proxy_admin)a);
+			}
+		}
+	}
+}
+
+static void listeners(struct stats_buf *b, const struct stats_snapshot *snap)
+{
+	static const struct family refused = { "pgfront_listener_refused_total", "counter",
+		"Clients refused, by reason", NULL };
+
+	for (size_t f = 0; f < COUNT(listener_families); f++) {
+		header(b, &listener_families[f]);
+		for (int i = 0; i < snap->nlisteners; i++) {
+			stats_buf_printf(b, "%s{", listener_families[f].name);
+			label(b, "listener", snap->listeners[i].name, true);
+			value(b, listener_families[f].value(&snap->listeners[i], snap));
+		}
+	}
+	header(b, &refused);
+	for (int i = 0; i < snap->nlisteners; i++) {
+		for (int r = 0; r < PROXY_REFUSAL_COUNT; r++) {
+			const char *key = stats_refusal_key((enum proxy_refusal)r);
+			if (!key)
+				continue;
+			stats_buf_printf(b, "%s{", refused.name);
+			label(b, "listener", snap->listeners[i].name, true);
+			label(b, "reason", key, false);
+			value(b, (double)snap->listeners[i].c.refused[r]);
+		}
+	}
+}
+
+static void vrrp_state_set(struct stats_buf *b, const struct stats_snapshot *snap)
+{
+	static const struct family f = { "pgfront_vrrp_state", "gauge",
+		"VRRP state of the instance: INIT, BACKUP or MASTER", NULL };
+
+	header(b, &f);
+	for (int i = 0; i < snap->nvrrp; i++) {
+		for (int s = VRRP_STATE_INIT; s <= VRRP_STATE_MASTER; s++) {
+			stats_buf_printf(b, "%s{", f.name);
+			label(b, "instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
+			label(b, "state", stats_vrrp_state_text((enum vrrp_state)s), false);
+			value(b, snap->vrrp[i].state == (enum vrrp_state)s);
+		}
+	}
+}
+
+static void vrrp(struct stats_buf *b, const struct stats_snapshot *snap)
+{
+	static const struct family discards = { "pgfront_vrrp_discards_total", "counter",
+		"Advertisements discarded, by reason (RFC 3768 section 7.1)", NULL };
+
+	if (snap->nvrrp == 0)
+		return;
+	vrrp_state_set(b, snap);
+	for (size_t f = 0; f < COUNT(vrrp_families); f++) {
+		header(b, &vrrp_families[f]);
+		for (int i = 0; i < snap->nvrrp; i++) {
+			stats_buf_printf(b, "%s{", vrrp_families[f].name);
+			label(b, "instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
+			value(b, vrrp_families[f].value(&snap->vrrp[i], snap));
+		}
+	}
+	header(b, &discards);
+	for (int i = 0; i < snap->nvrrp; i++) {
+		for (int d = 0; d < VRRP_DISCARD_COUNT; d++) {
+			const char *key = stats_vrrp_discard_key((enum vrrp_discard)d);
+			if (!key)
+				continue;
+			stats_buf_printf(b, "%s{", discards.name);
+			label(b, "instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
+			label(b, "reason", key, false);
+			value(b, (double)snap->vrrp[i].discards[d]);
+		}
+	}
+}
+
+void stats_render_metrics(struct stats_buf *b, const struct stats_snapshot *snap)
+{
+	stats_buf_puts(b, "# HELP pgfront_info The running pgfront's version\n"
+	                  "# TYPE pgfront_info gauge\npgfront_info{");
+	label(b, "version", snap->version, true);
+	value(b, 1);
+	stats_buf_printf(b, "# HELP pgfront_start_time_seconds When pgfront started, "
+	                 "in seconds since the epoch\n# TYPE pgfront_start_time_seconds gauge\n"
+	                 "pgfront_start_time_seconds %.3f\n", snap->now - snap->uptime);
+	stats_buf_printf(b, "# HELP pgfront_maxconn [global] maxconn: client connections "
+	                 "allowed\n# TYPE pgfront_maxconn gauge\npgfront_maxconn %d\n",
+	                 snap->maxconn);
+	stats_buf_printf(b, "# HELP pgfront_connections Client connections now\n"
+	                 "# TYPE pgfront_connections gauge\npgfront_connections %d\n",
+	                 snap->connections);
+	listeners(b, snap);
+	servers(b, snap);
+	admin_states(b, snap);
+	vrrp(b, snap);
+}
