@@ -76,6 +76,10 @@ struct conf_tunables {
 	char check_ca_file[CONF_PATH_MAX];
 	char check_cert_file[CONF_PATH_MAX];
 	char check_key_file[CONF_PATH_MAX];
+	/* While no server can take a new session (none UP, or two primaries), a
+	 * client waits up to this long for one instead of being refused at once:
+	 * a switchover then costs it a slower connect, not an error. 0 = off. */
+	uint64_t hold_when_down_us;
 };
 
 struct conf_server {

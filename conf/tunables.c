@@ -16,6 +16,7 @@ enum tun_kind {
 	TK_INT,          /* int field, range min..max */
 	TK_U16,          /* uint16_t field, range min..max */
 	TK_DURATION,     /* uint64_t microseconds, CONF_DURATION_MIN_US..MAX_US */
+	TK_DURATION_OFF, /* the same, or 0 (written "0s") for off */
 	TK_BOOL,
 	TK_ON_DOWN,
 	TK_PATH,         /* an absolute path to a file that must be readable */
@@ -47,6 +48,7 @@ static const struct tun_def {
 	[CONF_TUN_CHECK_CA_FILE] = { "check_ca_file", TK_PATH, 0, 0, FIELD(check_ca_file) },
 	[CONF_TUN_CHECK_CERT_FILE] = { "check_cert_file", TK_PATH, 0, 0, FIELD(check_cert_file) },
 	[CONF_TUN_CHECK_KEY_FILE] = { "check_key_file", TK_PATH, 0, 0, FIELD(check_key_file) },
+	[CONF_TUN_HOLD_WHEN_DOWN] = { "hold_when_down", TK_DURATION_OFF, 0, 0, FIELD(hold_when_down_us) },
 };
 
 /* fastinter and downinter are absent here: they follow the resolved inter. */
@@ -104,8 +106,12 @@ static void set_duration(struct conf_state *st, const struct tun_def *d, uint64_
 
 	if (conf_parse_duration(value, &us, &why) < 0)
 		conf_bad_value(st, d->name, value, why);
+	else if (d->kind == TK_DURATION_OFF && us == 0)
+		*field = 0;
 	else if (us < CONF_DURATION_MIN_US || us > CONF_DURATION_MAX_US)
-		conf_bad_value(st, d->name, value, "expected a duration in 1ms..24d");
+		conf_bad_value(st, d->name, value, d->kind == TK_DURATION_OFF
+		               ? "expected 0s (off) or a duration in 1ms..24d"
+		               : "expected a duration in 1ms..24d");
 	else
 		*field = us;
 }
@@ -139,6 +145,7 @@ void conf_tun_set_key(struct conf_state *st, struct conf_tun_set *set,
 		set_integer(st, d, field, value);
 		break;
 	case TK_DURATION:
+	case TK_DURATION_OFF:
 		set_duration(st, d, (uint64_t *)(void *)field, value);
 		break;
 	case TK_BOOL:

@@ -50,7 +50,7 @@ static void connect_failed(struct session *s, const char *why)
 	if (s->attempts <= t->retries) {
 		l->members[member].c.retries++;
 		listener_dispatch(s);
-	} else {
+	} else if (!listener_hold_for_retry(s)) {
 		snprintf(message, sizeof message,
 		         "pgfront: could not connect to server %s for %s: %s",
 		         server_conf(s, member)->name, l->conf->name, why);

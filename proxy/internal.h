@@ -67,6 +67,7 @@ struct session {
 	ev_tstamp last_server;
 	int attempts;             /* connection attempts so far */
 	uint32_t tried;           /* members already tried, a bit each */
+	bool retry_paused;        /* queued only to wait RETRY_PAUSE before trying again */
 	char connect_error[64];   /* why the last attempt failed */
 	struct session *prev, *next; /* in the member's registry or the listener's queue */
 	char client[64];          /* "address:port" for the log */
@@ -106,13 +107,15 @@ struct proxy {
 	struct relay_buf *free_bufs;
 	int nfree_bufs;
 	ev_timer accept_pause;    /* out of file descriptors: retry accepting later */
-	bool shutting_down;
+	bool draining;            /* soft stop: no new clients, sessions go on */
+	bool shutting_down;       /* every session is being closed */
 };
 
 /* listener.c */
 void listener_dispatch(struct session *s);
 void listener_slot_freed(struct proxy_listener *l);
 void listener_queue_remove(struct session *s);
+bool listener_hold_for_retry(struct session *s);
 void listener_track_primaries(struct proxy_listener *l);
 void listener_close_binds(struct proxy_listener *l);
 int listener_bind_addr(const struct conf_addr *addr, char *err, size_t errlen);

@@ -19,6 +19,7 @@
 
 #define ACCEPTS_PER_WAKEUP 64   /* then let other listeners and sessions run */
 #define ACCEPT_PAUSE 0.1        /* seconds to wait when out of descriptors */
+#define RETRY_PAUSE 0.25        /* seconds between held connection retries */
 
 static struct log_ratelimit accept_errors_rl = { .period = 10, .burst = 5 };
 static struct log_ratelimit ambiguous_rl = { .period = 10, .burst = 5 };
@@ -60,20 +61,59 @@ static enum balance_verdict pick(struct proxy_listener *l, uint32_t exclude, int
 	return balance_pick(cl->balance, snapshot, cl->nmembers, exclude, &l->cursor, picked);
 }
 
+/* Tells the client why no server took it, as things stand now. */
+static void refuse_for(struct session *s, enum balance_verdict verdict)
+{
+	struct proxy_listener *l = s->listener;
+	char message[200];
+
+	switch (verdict) {
+	case BALANCE_AMBIGUOUS:
+		log_limited(&ambiguous_rl, CONF_LOG_ERR,
+		            "%s: refused %s: more than one server claims to be primary",
+		            l->conf->name, s->client);
+		snprintf(message, sizeof message,
+		         "pgfront: more than one server claims to be primary for %s; "
+		         "new sessions are refused until exactly one remains", l->conf->name);
+		session_refuse(s, PROXY_REFUSED_AMBIGUOUS, message);
+		return;
+	case BALANCE_NONE_UP:
+		snprintf(message, sizeof message, "pgfront: no server available for %s",
+		         l->conf->name);
+		session_refuse(s, PROXY_REFUSED_NO_SERVER, message);
+		return;
+	case BALANCE_FULL:
+	case BALANCE_PICKED: /* a slot came free this very moment: the queue is served next */
+		snprintf(message, sizeof message,
+		         "pgfront: timed out waiting for a free server slot for %s", l->conf->name);
+		session_refuse(s, PROXY_REFUSED_QUEUE_TIMEOUT, message);
+		return;
+	}
+}
+
 static void queue_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct session *s = w->data;
-	char message[160];
+	int member;
 
 	(void)loop;
 	(void)revents;
-	snprintf(message, sizeof message,
-	         "pgfront: timed out waiting for a free server slot for %s",
-	         s->listener->conf->name);
-	session_refuse(s, PROXY_REFUSED_QUEUE_TIMEOUT, message);
+	refuse_for(s, pick(s->listener, 0, &member));
 }
 
-static void queue_append(struct session *s)
+static void retry_pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct session *s = w->data;
+
+	(void)loop;
+	(void)revents;
+	s->retry_paused = false;
+	listener_queue_remove(s);
+	listener_dispatch(s);
+}
+
+static void queue_append(struct session *s, double timeout, void (*cb)(struct ev_loop *,
+                         ev_timer *, int))
 {
 	struct proxy_listener *l = s->listener;
 
@@ -88,7 +128,7 @@ static void queue_append(struct session *s)
 	if (++l->c.queued > l->c.queued_max)
 		l->c.queued_max = l->c.queued;
 	ev_timer_stop(l->proxy->loop, &s->timer);
-	ev_timer_init(&s->timer, queue_timeout_cb, (double)l->conf->t.timeout_queue_us / 1e6, 0.);
+	ev_timer_init(&s->timer, cb, timeout, 0.);
 	ev_timer_start(l->proxy->loop, &s->timer);
 }
 
@@ -108,49 +148,82 @@ void listener_queue_remove(struct session *s)
 	l->c.queued--;
 }
 
-/* Routes a new (or retrying) session: connect, queue, or tell the client why. */
+/* Seconds this client may still be held waiting for a server (hold_when_down). */
+static double hold_left(const struct session *s)
+{
+	const struct proxy_listener *l = s->listener;
+
+	if (!l->conf->t.hold_when_down_us || l->proxy->shutting_down)
+		return 0;
+	return s->started + (double)l->conf->t.hold_when_down_us / 1e6 - ev_now(l->proxy->loop);
+}
+
+/*
+ * Routes a new (or retrying) session: connect, queue, or tell the client why.
+ * With hold_when_down, a client that finds no server waits in the queue for
+ * one (a switchover leaves the write port without a primary for a second or
+ * two) and is refused only when the hold runs out.
+ */
 void listener_dispatch(struct session *s)
 {
 	struct proxy_listener *l = s->listener;
-	char message[200];
 	int member = -1;
+	enum balance_verdict verdict = pick(l, s->tried, &member);
 
-	switch (pick(l, s->tried, &member)) {
+	switch (verdict) {
 	case BALANCE_PICKED:
 		connect_start(s, member);
 		return;
 	case BALANCE_FULL:
-		queue_append(s);
+		queue_append(s, (double)l->conf->t.timeout_queue_us / 1e6, queue_timeout_cb);
 		return;
 	case BALANCE_AMBIGUOUS:
-		log_limited(&ambiguous_rl, CONF_LOG_ERR,
-		            "%s: refused %s: more than one server claims to be primary",
-		            l->conf->name, s->client);
-		snprintf(message, sizeof message,
-		         "pgfront: more than one server claims to be primary for %s; "
-		         "new sessions are refused until exactly one remains", l->conf->name);
-		session_refuse(s, PROXY_REFUSED_AMBIGUOUS, message);
-		return;
 	case BALANCE_NONE_UP:
-		snprintf(message, sizeof message, "pgfront: no server available for %s",
-		         l->conf->name);
-		session_refuse(s, PROXY_REFUSED_NO_SERVER, message);
+		if (hold_left(s) > 0)
+			queue_append(s, hold_left(s), queue_timeout_cb);
+		else
+			refuse_for(s, verdict);
 		return;
 	}
+}
+
+/*
+ * Every attempt on the chosen server failed. Mid-switchover, the old primary
+ * still passes its check for a moment while PostgreSQL restarts and refuses
+ * connections: within hold_when_down, try again shortly, by when the checks
+ * may have found the new primary. Returns false if the client must be told.
+ */
+bool listener_hold_for_retry(struct session *s)
+{
+	double left = hold_left(s);
+
+	if (left <= 0)
+		return false;
+	s->attempts = 0;
+	s->tried = 0;
+	s->retry_paused = true;
+	queue_append(s, left < RETRY_PAUSE ? left : RETRY_PAUSE, retry_pause_cb);
+	return true;
 }
 
 /* A server slot or a server came free: serve the queue in order. */
 void listener_slot_freed(struct proxy_listener *l)
 {
-	while (l->queue_head && !l->proxy->shutting_down && !l->hold_queue) {
-		struct session *s = l->queue_head;
+	struct session *s = l->queue_head;
+
+	while (s && !l->proxy->shutting_down && !l->hold_queue) {
 		int member;
 
+		if (s->retry_paused) {  /* its own timer says when */
+			s = s->next;
+			continue;
+		}
 		if (pick(l, s->tried, &member) != BALANCE_PICKED)
 			return;
 		listener_queue_remove(s);
 		ev_timer_stop(l->proxy->loop, &s->timer);
 		connect_start(s, member);
+		s = l->queue_head;   /* connect_start may have changed the queue */
 	}
 }
 
@@ -211,7 +284,7 @@ static void resume_accepting_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct proxy *proxy = w->data;
 
 	(void)revents;
-	if (proxy->shutting_down)
+	if (proxy->shutting_down || proxy->draining)
 		return;
 	for (int i = 0; i < proxy->nlisteners; i++)
 		for (int b = 0; b < proxy->listeners[i]->conf->nbinds; b++)
@@ -414,13 +487,13 @@ void proxy_health_changed(void *arg, int listener, int member, enum hc_status fr
 	if (to != HC_STATUS_UP &&
 	    l->conf->members[member].t.on_marked_down == CONF_ON_DOWN_SHUTDOWN_SESSIONS)
 		shutdown_member_sessions(l, member);
-	if (to == HC_STATUS_UP)
-		listener_slot_freed(l);
+	/* A server UP, or a second primary gone: held clients may go now. */
+	listener_slot_freed(l);
 }
 
 int proxy_stop_accepting(struct proxy *proxy)
 {
-	proxy->shutting_down = true;
+	proxy->draining = true;
 	ev_timer_stop(proxy->loop, &proxy->accept_pause);
 	close_listeners(proxy);
 	return proxy->connections;

@@ -242,7 +242,7 @@ int proxy_reload(struct proxy *proxy, const struct conf *conf, struct hc_engine 
 		for (int m = 0; m < l->conf->nmembers; m++)
 			hc_set_paused(health, i, m, l->members[m].admin == PROXY_ADMIN_MAINT);
 		l->hold_queue = false;
-		if (!proxy->shutting_down)
+		if (!proxy->shutting_down && !proxy->draining)
 			listener_start_accepting(l);
 		if (l->conf->balance == CONF_BALANCE_SINGLE)
 			listener_track_primaries(l);

@@ -400,3 +400,83 @@ def test_on_marked_down_none_keeps_sessions(pgfront, http_stub, tcp_server):
         p.wait_log(r"front/n1: UP -> DOWN")
         s.sendall(b"b")
         assert s.recv(1) == b"b"
+
+
+# -- hold_when_down: a failover costs a slower connect, not an error ----------
+
+def held_echo(result):
+    """Connects, sends a byte and waits for the echo; stores (ok, seconds)."""
+    started = time.monotonic()
+    with connect() as c:
+        c.settimeout(10)
+        c.sendall(b"h")
+        got = c.recv(1)
+    result.append((got == b"h", time.monotonic() - started, got))
+
+
+def test_hold_when_down_serves_the_client_once_a_server_is_up(pgfront, http_stub, tcp_server):
+    stub = http_stub("127.0.0.21", mode="status503")
+    tcp_server("127.0.0.21", 5432)
+    p = pgfront(config({"n1": "127.0.0.21"}, balance="single",
+                       defaults={"hold_when_down": "5s"}))
+    p.wait_log(r"front/n1: INIT -> DOWN")
+    result = []
+    client = threading.Thread(target=held_echo, args=(result,))
+    client.start()
+    time.sleep(1)                       # the client waits: no primary yet
+    assert client.is_alive()
+    stub.set_mode("patroni200")
+    client.join(10)
+    ok, waited, got = result[0]
+    assert ok, "the held client got %r instead of its echo" % got
+    assert 0.9 < waited < 5
+
+
+def test_hold_when_down_runs_out_with_the_usual_refusal(pgfront, http_stub):
+    http_stub("127.0.0.21", mode="status503")
+    p = pgfront(config({"n1": "127.0.0.21"}, defaults={"hold_when_down": "1s"}))
+    p.wait_log(r"front/n1: INIT -> DOWN")
+    started = time.monotonic()
+    _, fields = refusal()
+    assert time.monotonic() - started >= 0.9
+    assert fields["M"] == "pgfront: no server available for front"
+
+
+def test_hold_when_down_waits_out_two_primaries(pgfront, http_stub, tcp_server):
+    http_stub("127.0.0.21")
+    second = http_stub("127.0.0.22")
+    tcp_server("127.0.0.21", 5432)
+    tcp_server("127.0.0.22", 5432)
+    p = pgfront(config({"n1": "127.0.0.21", "n2": "127.0.0.22"}, balance="single",
+                       defaults={"hold_when_down": "5s"}))
+    p.wait_log(r"front: 2 servers claim to be primary")
+    result = []
+    client = threading.Thread(target=held_echo, args=(result,))
+    client.start()
+    time.sleep(0.5)
+    assert client.is_alive()            # never sent to either of two primaries
+    second.set_mode("status503")
+    client.join(10)
+    assert result[0][0], result
+    p.wait_log(r"front: \S+ -> n1: closed by client")
+
+
+def test_hold_when_down_retries_a_primary_that_refuses_for_a_moment(pgfront, http_stub,
+                                                                      tcp_server):
+    """Mid-switchover the old primary still passes /primary while PostgreSQL
+    restarts and refuses connections: held clients try again shortly instead
+    of failing after `retries` immediate attempts."""
+    http_stub("127.0.0.21")             # passes its check; PostgreSQL not up yet
+    p = pgfront(config({"n1": "127.0.0.21"}, balance="single",
+                       defaults={"hold_when_down": "5s", "retries": 1}))
+    p.wait_log(r"front/n1: INIT -> UP")
+    result = []
+    client = threading.Thread(target=held_echo, args=(result,))
+    client.start()
+    p.wait_log(r"front/n1: connect from \S+ failed: Connection refused")
+    time.sleep(0.6)                     # a few paused retries
+    assert client.is_alive()
+    tcp_server("127.0.0.21", 5432)
+    client.join(10)
+    assert result[0][0], result
+    assert 0.6 < result[0][1] < 5

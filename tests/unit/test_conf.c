@@ -840,6 +840,28 @@ static void test_durations(void **state)
 	assert_int_equal(conf_parse_duration("3", &(uint64_t){ 0 }, NULL), -1);
 }
 
+static void test_hold_when_down(void **state)
+{
+	char text[2048];
+
+	(void)state;
+	expect_ok(minimal);
+	assert_int_equal(conf->listeners[0].t.hold_when_down_us, 0);   /* off unless asked */
+	snprintf(text, sizeof text, "%s[defaults]\nhold_when_down = 4s\n", minimal);
+	expect_ok(text);
+	assert_int_equal(conf->listeners[0].t.hold_when_down_us, 4 * S);
+	snprintf(text, sizeof text, "%s[defaults]\nhold_when_down = 0s\n", minimal);
+	expect_ok(text);
+	assert_int_equal(conf->listeners[0].t.hold_when_down_us, 0);
+	snprintf(text, sizeof text, "[defaults]\nhold_when_down = 4\n%s", minimal);
+	assert_int_equal(load(text), -1);
+	assert_non_null(strstr(errs->lines[0], "t.ini:2: [defaults] hold_when_down: invalid value '4': "
+	                        "a duration needs a unit"));
+	snprintf(text, sizeof text, "[defaults]\nhold_when_down = 25d\n%s", minimal);
+	assert_int_equal(load(text), -1);
+	assert_non_null(strstr(errs->lines[0], "expected 0s (off) or a duration in 1ms..24d"));
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -871,6 +893,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_cluster),
+		cmocka_unit_test(test_hold_when_down),
 		cmocka_unit_test(test_example_file_loads),
 		cmocka_unit_test(test_builtin_defaults),
 		cmocka_unit_test(test_precedence_server_listen_defaults),
