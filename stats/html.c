@@ -221,7 +221,7 @@ static void vrrp_row(struct stats_buf *b, const struct stats_snapshot *snap, int
 	stats_buf_printf(b, "<span class=\"st %s\">%s</span>%s</td>",
 	                 v->state == VRRP_STATE_MASTER ? "up" :
 	                 v->state == VRRP_STATE_BACKUP ? "drain" : "init",
-	                 stats_vrrp_state_text(v->state),
+	                 vrrp_state_name(v->state),
 	                 v->vip_mismatch ? " <small>peer lists other VIPs</small>" : "");
 	cell_start(b, "VIPs");
 	for (int k = 0; k < snap->nvips[i]; k++) {
@@ -243,7 +243,7 @@ static void vrrp_row(struct stats_buf *b, const struct stats_snapshot *snap, int
 	                 (unsigned long long)v->adverts_sent, (unsigned long long)v->adverts_received);
 	cell_start(b, "Discarded");
 	for (int d = 0; d < VRRP_DISCARD_COUNT; d++) {
-		const char *key = stats_vrrp_discard_key((enum vrrp_discard)d);
+		const char *key = vrrp_discard_name((enum vrrp_discard)d);
 		if (!v->discards[d] || !key)
 			continue;
 		stats_buf_printf(b, "%s%s %llu", any ? ", " : "", key,

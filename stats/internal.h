@@ -193,8 +193,6 @@ void stats_bytes_text(uint64_t bytes, char *buf, size_t size);
 const char *stats_admin_text(enum proxy_admin admin);
 const char *stats_refusal_key(enum proxy_refusal refusal);
 /* MASTER, BACKUP, INIT; and ttl, checksum... NULL for a reason this table lacks. */
-const char *stats_vrrp_state_text(enum vrrp_state state);
-const char *stats_vrrp_discard_key(enum vrrp_discard reason);
 /* Whether clients can be sent to it now: UP and READY. */
 bool stats_member_serving(const struct stats_member *m);
 

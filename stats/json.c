@@ -141,7 +141,7 @@ static void vrrp_instance(struct stats_buf *b, const struct vrrp_view *v, double
 	stats_buf_json(b, v->name ? v->name : "");
 	str(b, "interface", v->interface ? v->interface : "");
 	num(b, "vrid", (unsigned)v->vrid);
-	str(b, "state", stats_vrrp_state_text(v->state));
+	str(b, "state", vrrp_state_name(v->state));
 	key(b, "vips", false);
 	stats_buf_puts(b, "[");
 	for (int k = 0; k < nvips; k++) {
@@ -160,7 +160,7 @@ static void vrrp_instance(struct stats_buf *b, const struct vrrp_view *v, double
 	key(b, "discards", false);
 	stats_buf_puts(b, "{");
 	for (int d = 0; d < VRRP_DISCARD_COUNT; d++) {
-		const char *k = stats_vrrp_discard_key((enum vrrp_discard)d);
+		const char *k = vrrp_discard_name((enum vrrp_discard)d);
 		if (!k)
 			continue;
 		key(b, k, none);

@@ -255,7 +255,7 @@ static void vrrp_state_set(struct stats_buf *b, const struct stats_snapshot *sna
 		for (int s = VRRP_STATE_INIT; s <= VRRP_STATE_MASTER; s++) {
 			stats_buf_printf(b, "%s{", f.name);
 			label(b, "instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
-			label(b, "state", stats_vrrp_state_text((enum vrrp_state)s), false);
+			label(b, "state", vrrp_state_name((enum vrrp_state)s), false);
 			value(b, snap->vrrp[i].state == (enum vrrp_state)s);
 		}
 	}
@@ -280,7 +280,7 @@ static void vrrp(struct stats_buf *b, const struct stats_snapshot *snap)
 	header(b, &discards);
 	for (int i = 0; i < snap->nvrrp; i++) {
 		for (int d = 0; d < VRRP_DISCARD_COUNT; d++) {
-			const char *key = stats_vrrp_discard_key((enum vrrp_discard)d);
+			const char *key = vrrp_discard_name((enum vrrp_discard)d);
 			if (!key)
 				continue;
 			stats_buf_printf(b, "%s{", discards.name);

@@ -161,33 +161,3 @@ const char *stats_refusal_key(enum proxy_refusal refusal)
 	return refusal_keys[refusal];
 }
 
-static const char *const vrrp_states[] = {
-	[VRRP_STATE_INIT] = "INIT",
-	[VRRP_STATE_BACKUP] = "BACKUP",
-	[VRRP_STATE_MASTER] = "MASTER",
-};
-
-static const char *const vrrp_discards[VRRP_DISCARD_COUNT] = {
-	[VRRP_DISCARD_TTL] = "ttl",
-	[VRRP_DISCARD_VERSION] = "version",
-	[VRRP_DISCARD_TYPE] = "type",
-	[VRRP_DISCARD_TRUNCATED] = "truncated",
-	[VRRP_DISCARD_CHECKSUM] = "checksum",
-	[VRRP_DISCARD_VRID] = "vrid",
-	[VRRP_DISCARD_AUTH] = "auth",
-	[VRRP_DISCARD_INTERVAL] = "interval",
-};
-
-const char *stats_vrrp_state_text(enum vrrp_state state)
-{
-	if ((unsigned)state >= sizeof vrrp_states / sizeof vrrp_states[0])
-		return "?";
-	return vrrp_states[state];
-}
-
-const char *stats_vrrp_discard_key(enum vrrp_discard reason)
-{
-	if ((unsigned)reason >= VRRP_DISCARD_COUNT)
-		return NULL;
-	return vrrp_discards[reason];
-}

@@ -190,7 +190,7 @@ static void test_name_tables_complete(void **state)
 	for (int r = 0; r < PROXY_REFUSAL_COUNT; r++)
 		assert_non_null(stats_refusal_key((enum proxy_refusal)r));
 	for (int d = 0; d < VRRP_DISCARD_COUNT; d++)
-		assert_non_null(stats_vrrp_discard_key((enum vrrp_discard)d));
+		assert_non_null(vrrp_discard_name((enum vrrp_discard)d));
 	for (int a = 0; a < STATS_ACTION_COUNT; a++) {
 		enum stats_action back;
 		assert_int_equal(stats_action_parse(stats_action_name((enum stats_action)a), &back), 0);
