@@ -22,6 +22,7 @@ struct pair {
 	ev_timer timer;          /* the next check; stopped while one is in flight */
 	bool in_flight;
 	bool paused;             /* MAINT: no checks, the status stays as it was */
+	bool contested;          /* another server claims the same role: fall is 1 */
 	struct hc_view view;
 };
 
@@ -54,6 +55,7 @@ static const char *pair_server_name(const struct pair *p)
 
 static void schedule(struct pair *p, double delay)
 {
+	ev_timer_stop(p->engine->loop, &p->timer);   /* it may be pending: re-arm it */
 	ev_timer_set(&p->timer, delay, 0.);
 	ev_timer_start(p->engine->loop, &p->timer);
 }
@@ -92,6 +94,31 @@ static void log_result(const struct pair *p, enum hc_status from, bool changed,
 	}
 }
 
+static bool listener_has_up(const struct hc_engine *e, int listener)
+{
+	for (int m = 0; m < e->conf->listeners[listener].nmembers; m++)
+		if (e->pairs[e->first[listener] + m].view.health.status == HC_STATUS_UP)
+			return true;
+	return false;
+}
+
+/*
+ * The write port in a hurry: while a `single` listener has no server UP (a
+ * primary is being elected) or two claim the role, its servers are checked
+ * at fastinter, so the new primary is found and the stale one dropped as
+ * soon as the checks can tell.
+ */
+static uint64_t next_interval_us(const struct pair *p)
+{
+	const struct conf_tunables *t = &pair_member(p)->t;
+	const struct hc_engine *e = p->engine;
+
+	if (p->contested || (pair_listener(p)->balance == CONF_BALANCE_SINGLE &&
+	                     !listener_has_up(e, p->listener)))
+		return t->fastinter_us;
+	return hc_next_interval_us(&p->view.health, t);
+}
+
 static void notify_done(struct pair *p, const struct hc_result *r)
 {
 	struct hc_engine *e = p->engine;
@@ -105,7 +132,7 @@ static void notify_done(struct pair *p, const struct hc_result *r)
 	if (!passed)
 		v->failures++;
 	v->last = *r;
-	changed = hc_step(&v->health, t->rise, t->fall, passed);
+	changed = hc_step(&v->health, t->rise, p->contested ? 1 : t->fall, passed);
 	if (changed) {
 		double now = ev_now(e->loop);
 
@@ -116,7 +143,7 @@ static void notify_done(struct pair *p, const struct hc_result *r)
 			v->downtime += now - (v->last_change ? v->last_change : e->started);
 		v->last_change = now;
 	}
-	schedule(p, (double)hc_next_interval_us(&v->health, t) / 1e6);
+	schedule(p, (double)next_interval_us(p) / 1e6);
 	log_result(p, from, changed, r);
 	if (changed && e->on_change)
 		e->on_change(e->arg, p->listener, p->member, from, v->health.status, r);
@@ -175,6 +202,18 @@ void hc_set_paused(struct hc_engine *e, int listener, int member, bool paused)
 		/* Back from MAINT: learn the server's state now, not an interval later. */
 		schedule(p, 0.);
 	}
+}
+
+void hc_set_contested(struct hc_engine *e, int listener, int member, bool contested)
+{
+	struct pair *p = &e->pairs[e->first[listener] + member];
+
+	if (p->contested == contested)
+		return;
+	p->contested = contested;
+	/* Ask again now: the other claimant may be the stale one, or this one. */
+	if (contested && !p->paused && !p->in_flight)
+		schedule(p, 0.);
 }
 
 /* Same question to the same place: the previous answers still hold. */

@@ -95,6 +95,15 @@ void hc_engine_stop(struct hc_engine *engine);
 struct hc_engine *hc_engine_start_from(const struct hc_engine *previous,
                                        const struct conf *conf, char *err, size_t errlen);
 
+/*
+ * Two servers of a `single` listener claim the role (two answer /primary):
+ * the contested pairs are checked again at once and then at fastinter, and
+ * one failure marks a contested pair DOWN, so the stale claimant is dropped
+ * after one check instead of `fall` of them. The proxy clears it once one
+ * claimant remains.
+ */
+void hc_set_contested(struct hc_engine *engine, int listener, int member, bool contested);
+
 /* MAINT: stops checking the pair (its status stays), or resumes at once. */
 void hc_set_paused(struct hc_engine *engine, int listener, int member, bool paused);
 

@@ -460,7 +460,9 @@ void listener_track_primaries(struct proxy_listener *l)
 	int up = 0;
 
 	for (int i = 0; i < l->conf->nmembers; i++) {
-		if (!hc_is_up(l->proxy->health, l->index, i))
+		/* MAINT: out of routing, and its frozen status claims nothing. */
+		if (!hc_is_up(l->proxy->health, l->index, i) ||
+		    l->members[i].admin == PROXY_ADMIN_MAINT)
 			continue;
 		up++;
 		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
@@ -472,6 +474,9 @@ void listener_track_primaries(struct proxy_listener *l)
 	else if (up <= 1 && l->ambiguous)
 		log_notice("%s: one primary again (%s)", l->conf->name, up ? names : "none up");
 	l->ambiguous = up > 1;
+	for (int i = 0; i < l->conf->nmembers; i++)
+		hc_set_contested(l->proxy->health, l->index, i,
+		                 l->ambiguous && hc_is_up(l->proxy->health, l->index, i));
 }
 
 void proxy_health_changed(void *arg, int listener, int member, enum hc_status from,

@@ -480,3 +480,53 @@ def test_hold_when_down_retries_a_primary_that_refuses_for_a_moment(pgfront, htt
     client.join(10)
     assert result[0][0], result
     assert 0.6 < result[0][1] < 5
+
+
+def test_a_stale_primary_is_dropped_after_one_check_once_contested(pgfront, http_stub,
+                                                                   tcp_server):
+    """A switchover as the write port sees it: the new primary starts passing
+    /primary while the old one, demoted, fails it. With fall 3 and inter 2s
+    the old one would stay UP (and writes refused as ambiguous) for ~6 s; once
+    two claim the role, the contested pair is rechecked at once and one
+    failure drops it."""
+    old = http_stub("127.0.0.21")
+    new = http_stub("127.0.0.22", mode="status503")
+    tcp_server("127.0.0.21", 5432)
+    tcp_server("127.0.0.22", 5432)
+    p = pgfront(config({"n1": "127.0.0.21", "n2": "127.0.0.22"}, balance="single",
+                       defaults={"inter": "2s", "fall": 3, "rise": 1}))
+    p.wait_log(r"front/n1: INIT -> UP")
+    p.wait_log(r"front/n2: INIT -> DOWN")
+    mark = p.log_mark()
+    old.set_mode("status503")           # demoted: n1 would take 3 x 2 s to fall
+    new.set_mode("patroni200")
+    contested = p.wait_log(r"(\S+ \S+) pgfront\[err\]: front: 2 servers claim to be primary",
+                           timeout=10, since=mark)
+    resolved = p.wait_log(r"(\S+ \S+) pgfront\[notice\]: front: one primary again \(n2\)",
+                          timeout=10, since=mark)
+    p.wait_log(r"front/n1: UP -> DOWN \(HTTP 503", since=mark)
+
+    def stamp(m):
+        return time.mktime(time.strptime(m.group(1)[:19], "%Y-%m-%d %H:%M:%S")) \
+            + float("0" + m.group(1)[19:])
+    assert stamp(resolved) - stamp(contested) < 1.0
+    with connect() as c:
+        c.sendall(b"w")
+        assert c.recv(1) == b"w"
+
+
+def test_true_split_brain_stays_refused(pgfront, http_stub, tcp_server):
+    """Two nodes that keep answering /primary are never split between."""
+    http_stub("127.0.0.21")
+    second = http_stub("127.0.0.22", mode="status503")
+    tcp_server("127.0.0.21", 5432)
+    tcp_server("127.0.0.22", 5432)
+    p = pgfront(config({"n1": "127.0.0.21", "n2": "127.0.0.22"}, balance="single",
+                       defaults={"fastinter": "100ms"}))
+    p.wait_log(r"front/n1: INIT -> UP")
+    second.set_mode("patroni200")
+    p.wait_log(r"front: 2 servers claim to be primary")
+    time.sleep(1)                       # ten contested rechecks of each
+    assert "one primary again" not in p.log()
+    _, fields = refusal()
+    assert "more than one server claims to be primary" in fields["M"]
