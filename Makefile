@@ -13,7 +13,7 @@ UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:.c=)
 PYTEST = /usr/bin/python3 -m pytest
 
-.PHONY: all deps test unit-test integration-test demo install clean
+.PHONY: all deps test unit-test integration-test demo drill bench install clean
 
 all: pgfront
 
@@ -41,6 +41,10 @@ test: deps
 
 demo: deps pgfront
 	scripts/demo
+
+drill: deps pgfront
+	$(MAKE) -C bench
+	scripts/drill $(DRILL_ARGS)
 
 install: pgfront
 	install -D -m 0755 pgfront $(DESTDIR)$(PREFIX)/sbin/pgfront
