@@ -31,6 +31,7 @@ deps:
 
 unit-test: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+	$(MAKE) -C bench test
 
 integration-test: pgfront
 	$(PYTEST) -v tests/integration
@@ -42,6 +43,10 @@ test: deps
 demo: deps pgfront
 	scripts/demo
 
+bench: deps pgfront
+	$(MAKE) -C bench
+	bench/run
+
 drill: deps pgfront
 	$(MAKE) -C bench
 	scripts/drill $(DRILL_ARGS)
@@ -51,6 +56,7 @@ install: pgfront
 	install -D -m 0644 examples/pgfront.ini $(DESTDIR)$(PREFIX)/share/doc/pgfront/pgfront.ini.example
 
 clean:
+	$(MAKE) -C bench clean
 	rm -f pgfront libpgfront.a $(LIB_OBJS) daemon/main.o daemon/ctl.o $(UNIT_BINS) \
 	      $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d $(UNIT_BINS:=.d)
 

@@ -1,0 +1,253 @@
+"""The two proxies under test, configured alike from the seed's haproxy.cfg
+(section 4.4 of the seed document), translated to loopback: the three
+ubn-pgsql-N nodes become 127.0.0.51 (the primary), .54 and .55 (replicas:
+the same PostgreSQL answers there; only their Patroni stand-ins differ)."""
+
+import os
+import re
+import resource
+import signal
+import socket
+import subprocess
+import time
+
+from . import (HAPROXY_HOST, IDLE_PORT, IDLE_SERVER_PORT, PG_HOST, PG_PORT, PGFRONT_HOST,
+               READ_PORT, REPLICA_HOSTS, REST_PORT, RUN_DIR, REPO, STATS_PORT)
+
+NODES = (("ubn-pgsql-1", PG_HOST),) + tuple(
+    ("ubn-pgsql-%d" % (i + 2), h) for i, h in enumerate(REPLICA_HOSTS))
+NOFILE = 65536
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# The seed's haproxy.cfg, addresses translated. Nothing else changed: no
+# nbthread (so HAProxy runs a thread per CPU, its default), no log target.
+HAPROXY_CFG = """\
+global
+	maxconn 200
+
+defaults
+	log	global
+	mode	tcp
+	retries 2
+	timeout client 30m
+	timeout connect 4s
+	timeout server 30m
+	timeout check 5s
+
+listen stats
+	mode http
+	bind {h}:{stats}
+	stats enable
+	stats uri /
+
+listen postgres_write
+	bind {h}:{pg}
+	option httpchk HEAD /primary
+	http-check expect status 200
+	default-server inter 3s fall 3 rise 2 on-marked-down shutdown-sessions
+{write_servers}
+listen postgres_read
+	balance roundrobin
+	bind {h}:{read}
+	option httpchk HEAD /replica
+	http-check expect status 200
+	default-server inter 3s fall 3 rise 2 on-marked-down shutdown-sessions
+{read_servers}"""
+
+# The idle-connection row: 10,000 sessions need maxconn far above the seed's
+# 200/90, and a plain TCP server behind, since PostgreSQL's
+# max_connections would stop far earlier.
+HAPROXY_IDLE_CFG = """\
+global
+	maxconn {maxconn}
+
+defaults
+	mode	tcp
+	timeout client 30m
+	timeout connect 4s
+	timeout server 30m
+	timeout check 5s
+
+listen idle
+	bind {h}:{port}
+	option httpchk HEAD /primary
+	http-check expect status 200
+	default-server inter 3s fall 3 rise 2
+	server hold {server}:{server_port} check port {rest}
+"""
+
+# examples/pgfront.ini (the same haproxy.cfg translated by pgfront's own
+# table), with the same loopback addresses. log_level notice: HAProxy logs
+# nothing here (the seed's "log global" has no target), so pgfront is not
+# asked to write a line per session either.
+PGFRONT_INI = """\
+[global]
+maxconn = 200
+log_level = notice
+
+[defaults]
+retries = 2
+timeout_connect = 4s
+timeout_client = 30m
+timeout_server = 30m
+timeout_check = 5s
+timeout_queue = 4s
+inter = 3s
+fall = 3
+rise = 2
+on_marked_down = shutdown-sessions
+check_port = {rest}
+maxconn = 90
+
+{servers}[listen postgres_write]
+bind = {h}:{pg}
+balance = single
+check = HEAD /primary
+expect_status = 200
+
+[listen postgres_read]
+bind = {h}:{read}
+balance = roundrobin
+check = HEAD /replica
+expect_status = 200
+"""
+
+PGFRONT_IDLE_INI = """\
+[global]
+maxconn = {maxconn}
+log_level = notice
+
+[defaults]
+timeout_connect = 4s
+timeout_client = 30m
+timeout_server = 30m
+timeout_check = 5s
+inter = 3s
+fall = 3
+rise = 2
+check_port = {rest}
+maxconn = 0
+
+[server hold]
+address = {server}:{server_port}
+
+[listen idle]
+bind = {h}:{port}
+balance = single
+check = HEAD /primary
+"""
+
+
+def haproxy_config():
+    def servers():
+        return "".join("\tserver %s %s:%d maxconn 90 check port %d\n" % (n, a, PG_PORT, REST_PORT)
+                       for n, a in NODES)
+    return HAPROXY_CFG.format(h=HAPROXY_HOST, stats=STATS_PORT, pg=PG_PORT, read=READ_PORT,
+                              write_servers=servers(), read_servers=servers())
+
+
+def pgfront_config():
+    servers = "".join("[server %s]\naddress = %s:%d\n\n" % (n, a, PG_PORT) for n, a in NODES)
+    return PGFRONT_INI.format(h=PGFRONT_HOST, pg=PG_PORT, read=READ_PORT, rest=REST_PORT,
+                              servers=servers)
+
+
+def idle_config(kind, maxconn):
+    f = HAPROXY_IDLE_CFG if kind == "haproxy" else PGFRONT_IDLE_INI
+    return f.format(h=HAPROXY_HOST if kind == "haproxy" else PGFRONT_HOST, port=IDLE_PORT,
+                    maxconn=maxconn, server=PG_HOST, server_port=IDLE_SERVER_PORT,
+                    rest=REST_PORT)
+
+
+def _raise_nofile():
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    n = NOFILE if hard == resource.RLIM_INFINITY else min(NOFILE, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (n, hard))
+
+
+class Proxy:
+    """One proxy process, in the foreground, its output to a log file."""
+
+    def __init__(self, kind, config_text, tag):
+        self.kind = kind
+        self.host = HAPROXY_HOST if kind == "haproxy" else PGFRONT_HOST
+        ext = "cfg" if kind == "haproxy" else "ini"
+        self.config = os.path.join(RUN_DIR, "%s-%s.%s" % (kind, tag, ext))
+        self.log = os.path.join(RUN_DIR, "%s-%s.log" % (kind, tag))
+        with open(self.config, "w") as f:
+            f.write(config_text)
+        if kind == "haproxy":
+            self.cmd = ["/usr/sbin/haproxy", "-db", "-f", self.config]
+        else:
+            self.cmd = [os.path.join(REPO, "pgfront"), "-f", self.config]
+        self.proc = None
+
+    def start(self):
+        self._log = open(self.log, "w")
+        # pgfront leaves its open-files limit as it finds it; HAProxy
+        # raises its own from maxconn. Both get the same ceiling here.
+        self.proc = subprocess.Popen(self.cmd, stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, preexec_fn=_raise_nofile)
+        return self
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def cpu_seconds(self):
+        """utime + stime of the whole process (every thread), in seconds."""
+        with open("/proc/%d/stat" % self.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def rss_bytes(self):
+        with open("/proc/%d/status" % self.pid) as f:
+            m = re.search(r"^VmRSS:\s+(\d+) kB", f.read(), re.M)
+        return int(m.group(1)) * 1024
+
+    def threads(self):
+        return len(os.listdir("/proc/%d/task" % self.pid))
+
+    def wait_routing(self, port, probe, timeout=30):
+        """Wait until PROBE() (a connection through the proxy) succeeds:
+        pgfront starts servers DOWN and needs `rise` checks."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                if probe():
+                    return
+            except Exception as e:            # noqa: BLE001 - any failure: retry
+                last = e
+            time.sleep(0.25)
+        raise RuntimeError("%s on %s:%d not routing after %ds (last: %s); log %s:\n%s"
+                           % (self.kind, self.host, port, timeout, last, self.log,
+                              self.tail()))
+
+    def tail(self, n=20):
+        try:
+            with open(self.log, errors="replace") as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self._log.close()
+
+
+def can_connect(host, port, timeout=1.0):
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
