@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,26 @@ static struct conf *load(const char *path, bool to_log)
 		        errors.count - CONF_MAX_ERRORS);
 	free(conf);
 	return NULL;
+}
+
+/*
+ * Each session holds two descriptors, and a refused client one for a moment:
+ * below that, clients past the limit would wait in the kernel's accept queue,
+ * neither served nor told why. Raise the soft limit as far as the hard one.
+ */
+static void raise_open_files_limit(const struct conf *conf)
+{
+	struct rlimit rl;
+	rlim_t needed = 2 * (rlim_t)conf->global.maxconn + 512;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= needed)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= needed ? needed : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < needed)
+		log_warning("open files limited to %llu, below the %llu that maxconn %d needs: "
+		            "raise LimitNOFILE (systemd) or ulimit -n",
+		            (unsigned long long)rl.rlim_cur, (unsigned long long)needed,
+		            conf->global.maxconn);
 }
 
 static int drop_privileges(const char *user)
@@ -232,6 +253,7 @@ static int run(struct daemon *d)
 	char err[256];
 
 	log_set_level(d->conf->global.log_level);
+	raise_open_files_limit(d->conf);
 	d->loop = ev_default_loop(EVFLAG_AUTO);
 	d->proxy = proxy_create(d->loop, d->conf, err, sizeof err);
 	if (!d->proxy) {

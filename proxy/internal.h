@@ -14,6 +14,7 @@
 
 /* As HAProxy's default bufsize: one buffer per direction, only while busy. */
 #define RELAY_BUF_SIZE 16384
+#define RELAY_READS_PER_WAKEUP 4     /* buffers moved per readable event at most */
 #define RELAY_FREE_BUFS_MAX 256      /* kept for reuse; the rest are freed */
 #define REFUSALS_MAX 256             /* clients being told why at once */
 #define REFUSAL_TIMEOUT 5.0          /* seconds to send a startup packet */

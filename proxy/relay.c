@@ -137,27 +137,37 @@ static bool flush(struct session *s, struct relay_dir *d)
 	return true;
 }
 
+/*
+ * One wakeup moves up to RELAY_READS_PER_WAKEUP buffers: a bulk transfer
+ * (COPY) then costs fewer trips through epoll, while a chatty session still
+ * yields to the others after a bounded amount of work.
+ */
 static void on_readable(struct session *s, struct relay_dir *d)
 {
-	struct relay_buf *b = buf_get(s->proxy);
-	ssize_t n;
+	for (int round = 0; round < RELAY_READS_PER_WAKEUP; round++) {
+		struct relay_buf *b = buf_get(s->proxy);
+		ssize_t n;
 
-	if (!b)
-		return; /* out of memory: try again on the next wakeup */
-	n = recv(d->in.fd, b->data, RELAY_BUF_SIZE, 0);
-	if (n > 0) {
+		if (!b)
+			return; /* out of memory: try again on the next wakeup */
+		n = recv(d->in.fd, b->data, RELAY_BUF_SIZE, 0);
+		if (n <= 0) {
+			buf_put(s->proxy, b);
+			if (n == 0)
+				source_eof(s, d);
+			else if (errno != EAGAIN && errno != EINTR)
+				session_end(s, side_error(s, d, true));
+			return;
+		}
 		b->len = (uint32_t)n;
 		d->buf = b;
 		count_bytes(s, d, (size_t)n);
 		touch(s, is_up(s, d));
-		flush(s, d);
-		return;
+		/* Stop when the session ended, the destination is full (the buffer
+		 * is still pending), or the source had no more than one buffer. */
+		if (!flush(s, d) || d->buf || n < RELAY_BUF_SIZE)
+			return;
 	}
-	buf_put(s->proxy, b);
-	if (n == 0)
-		source_eof(s, d);
-	else if (errno != EAGAIN && errno != EINTR)
-		session_end(s, side_error(s, d, true));
 }
 
 static void on_writable(struct session *s, struct relay_dir *d)
