@@ -130,12 +130,12 @@ static const char seed[] =
 	"maxconn = 90               ; per server, per listener\n"
 	"\n"
 	"[server ubn-pgsql-1]\n"                                               /* 20 */
-	"address = 192.168.145.201:5432\n"
+	"address = 198.18.145.201:5432\n"
 	"; check_address = ...      ; default: the host of address\n"
 	"[server ubn-pgsql-2]\n"
-	"address = 192.168.145.202:5432\n"
+	"address = 198.18.145.202:5432\n"
 	"[server ubn-pgsql-3]\n"                                               /* 25 */
-	"address = 192.168.145.203:5432\n"
+	"address = 198.18.145.203:5432\n"
 	"\n"
 	"[listen postgres_write]\n"
 	"bind = *:5432              ; repeatable\n"
@@ -187,7 +187,7 @@ static void assert_seed_tunables(const struct conf_tunables *t)
 
 static void test_seed_cluster(void **state)
 {
-	static const char *const ips[] = { "192.168.145.201", "192.168.145.202", "192.168.145.203" };
+	static const char *const ips[] = { "198.18.145.201", "198.18.145.202", "198.18.145.203" };
 	static const int lines[] = { 20, 23, 25 };
 
 	(void)state;
@@ -260,7 +260,7 @@ static void test_example_file_loads(void **state)
 
 static const char minimal[] =
 	"[server a]\n"
-	"address = 10.0.0.1:5432\n"
+	"address = 198.18.145.1:5432\n"
 	"[listen l]\n"
 	"bind = 127.0.0.1:6000\n"
 	"check = GET /health\n";
@@ -305,12 +305,12 @@ static const char layered[] =
 	"maxconn = 10\n"               /* 5 */
 	"timeout_client = 1h\n"
 	"[server a]\n"
-	"address = 10.0.0.1:5432\n"
+	"address = 198.18.145.1:5432\n"
 	"inter = 5s\n"
 	"maxconn = 30\n"               /* 10 */
 	"on_marked_down = none\n"
 	"[server b]\n"
-	"address = 10.0.0.2:5432\n"
+	"address = 198.18.145.2:5432\n"
 	"[listen l1]\n"
 	"bind = 127.0.0.1:6000\n"      /* 15 */
 	"check = GET /health\n"
@@ -382,7 +382,7 @@ static void test_listen_keys_from_defaults(void **state)
 	          "check = GET /leader\n"
 	          "expect_status = 204\n"
 	          "[server a]\n"
-	          "address = 10.0.0.1:5432\n"
+	          "address = 198.18.145.1:5432\n"
 	          "[defaults]\n"
 	          "balance = leastconn\n"
 	          "check = HEAD /replica\n"
@@ -413,11 +413,11 @@ static void test_servers_and_backup(void **state)
 	          "check = HEAD /replica\n"
 	          "backup = b ,c\n"
 	          "[server a]\n"
-	          "address = 10.0.0.1:5432\n"
+	          "address = 198.18.145.1:5432\n"
 	          "[server b]\n"
-	          "address = 10.0.0.2:5432\n"
+	          "address = 198.18.145.2:5432\n"
 	          "[server c]\n"
-	          "address = 10.0.0.3:5432\n");
+	          "address = 198.18.145.3:5432\n");
 	l = &conf->listeners[0];
 	assert_int_equal(l->nmembers, 2);
 	assert_int_equal(l->members[0].server, 2);
@@ -443,11 +443,11 @@ static void test_ipv6_and_several_binds(void **state)
 	expect_ok("[server a]\n"
 	          "address = [::1]:5432\n"
 	          "[server b]\n"
-	          "address = 10.0.0.2:5432\n"
+	          "address = 198.18.145.2:5432\n"
 	          "check_address = [fd00::2]\n"
 	          "[server c]\n"
-	          "address = 10.0.0.3:5432\n"
-	          "check_address = 10.0.0.33\n"
+	          "address = 198.18.145.3:5432\n"
+	          "check_address = 198.18.145.33\n"
 	          "[listen l]\n"
 	          "bind = [::]:6000\n"
 	          "bind = *:6000\n"
@@ -459,7 +459,7 @@ static void test_ipv6_and_several_binds(void **state)
 	assert_int_equal(conf->servers[0].address.len, sizeof(struct sockaddr_in6));
 	assert_string_equal(conf->servers[0].check_host, "::1");
 	assert_string_equal(conf->servers[1].check_host, "fd00::2");
-	assert_string_equal(conf->servers[2].check_host, "10.0.0.33");
+	assert_string_equal(conf->servers[2].check_host, "198.18.145.33");
 	l = &conf->listeners[0];
 	assert_int_equal(l->nbinds, 4);
 	in6 = (const struct sockaddr_in6 *)&l->binds[0].ss;
@@ -513,7 +513,7 @@ static void test_check_tls(void **state)
 	/* The lone certificate is reported once, where it was given. */
 	snprintf(text, sizeof text,
 	         "[defaults]\ncheck_cert_file = %s\n"
-	         "[server b]\naddress = 10.0.0.2:5432\n%s"
+	         "[server b]\naddress = 198.18.145.2:5432\n%s"
 	         "[listen m]\nbind = *:7000\ncheck = HEAD /x\n", cert, minimal);
 	expect_errors(text, "t.ini:2: [defaults] check_cert_file: given without check_key_file");
 	snprintf(text, sizeof text, "%scheck_key_file = %s\n", minimal, key);
@@ -533,7 +533,7 @@ static void test_long_names_kept_whole(void **state)
 
 	(void)state;
 	expect_ok("[server a23456789012345678901234567890123456789012345678901234567890123]\n"
-	          "address = 10.0.0.1:5432\n"
+	          "address = 198.18.145.1:5432\n"
 	          "[listen a23456789012345678901234567890123456789012345678901234567890123]\n"
 	          "bind = *:6000\n"
 	          "check = HEAD /x\n"
@@ -547,7 +547,7 @@ static void test_continuation_is_not_glued(void **state)
 {
 	(void)state;
 	expect_errors("[server a]\n"
-	              "address = 10.0.0.1:5432\n"
+	              "address = 198.18.145.1:5432\n"
 	              "[listen l]\n"
 	              "bind = *:5432\n"
 	              "check = HEAD\n"
@@ -558,12 +558,12 @@ static void test_continuation_is_not_glued(void **state)
 	              "t.ini:6: expected 'key = value', got '/primary'");
 	/* An indented key is just a key. */
 	expect_ok("[server a]\n"
-	          "    address = 10.0.0.1:5432\n"
+	          "    address = 198.18.145.1:5432\n"
 	          "[listen l]\n"
 	          "\tbind = *:5432\n"
 	          "  check = HEAD /primary\n"
 	          "     ; an indented comment\n");
-	assert_string_equal(conf->servers[0].address.host, "10.0.0.1");
+	assert_string_equal(conf->servers[0].address.host, "198.18.145.1");
 	assert_string_equal(conf->listeners[0].check_path, "/primary");
 }
 
@@ -573,7 +573,7 @@ static void test_comments(void **state)
 	expect_ok("# hash comment\n"
 	          "; semicolon comment\n"
 	          "[server a] ; after a header\n"
-	          "address = 10.0.0.1:5432\n"
+	          "address = 198.18.145.1:5432\n"
 	          "[listen l];x\n"
 	          "bind = *:5432 ; inline\n"
 	          "check = GET /a;b\n"
@@ -617,7 +617,7 @@ static void test_crlf_and_bom(void **state)
 {
 	(void)state;
 	expect_ok("\xEF\xBB\xBF[server a]\r\n"
-	          "address = 10.0.0.1:5432\r\n"
+	          "address = 198.18.145.1:5432\r\n"
 	          "\r\n"
 	          "[listen l]\r\n"
 	          "bind = *:5432\r\n"
@@ -632,7 +632,7 @@ static void test_crlf_and_bom(void **state)
 
 static void test_nul_byte_in_file(void **state)
 {
-	static const char text[] = "[server a]\naddress = 10.0.0.1:5432\n"
+	static const char text[] = "[server a]\naddress = 198.18.145.1:5432\n"
 	                           "[listen l]\nbind = *:5432\x00junk\ncheck = HEAD /x\n";
 	char path[] = "/tmp/test_conf_nul.XXXXXX";
 	char want[2][128];
@@ -659,7 +659,7 @@ static void test_server_without_keys(void **state)
 	(void)state;
 	expect_errors("[server a]\n"
 	              "[server b]\n"
-	              "address = 10.0.0.2:5432\n"
+	              "address = 198.18.145.2:5432\n"
 	              "[server c]\n"
 	              "[listen l]\n"
 	              "bind = *:5432\n"
@@ -702,7 +702,7 @@ static void test_every_error_in_one_run(void **state)
 	              "bind = *:5432\n"
 	              "servers = pg1, pg9\n"      /* 3: pg9 unknown, found at the end */
 	              "[server pg1]\n"
-	              "address = 10.0.0.1\n"      /* 5 */
+	              "address = 198.18.145.1\n"      /* 5 */
 	              "inter = 2\n"
 	              "[server pg2]\n"            /* 7: no address */
 	              "[defaults]\n"
@@ -716,7 +716,7 @@ static void test_every_error_in_one_run(void **state)
 	              "check = HEAD /replica\n",
 	              "t.ini:1: [listen write]: check is required, e.g. 'check = HEAD /primary'",
 	              "t.ini:3: [listen write] servers: unknown server 'pg9'",
-	              "t.ini:5: [server pg1] address: invalid value '10.0.0.1': expected HOST:PORT, "
+	              "t.ini:5: [server pg1] address: invalid value '198.18.145.1': expected HOST:PORT, "
 	              "e.g. '192.0.2.10:5432'",
 	              "t.ini:6: [server pg1] inter: invalid value '2': " NEED_UNIT,
 	              "t.ini:7: [server pg2]: address is required",

@@ -18,7 +18,7 @@
 /* Four valid lines; a case's own lines start at line 5. */
 #define HEAD_OK \
 	"[server a]\n" \
-	"address = 10.0.0.1:5432\n" \
+	"address = 198.18.145.1:5432\n" \
 	"[listen l]\n" \
 	"bind = *:5432\n" \
 	"check = HEAD /primary\n"
@@ -150,8 +150,8 @@ static void test_errors(void **state)
 	             "e.g. 'bind = *:5000'");
 	expect_error(HEAD_OK "[stats]\nbind = *:5432\n",
 	             "t.ini:7: [stats] bind: '*:5432' clashes with '*:5432' of [listen l]");
-	expect_error(HEAD_OK "[stats]\nbind = 10.0.0.9:5432\n",
-	             "t.ini:7: [stats] bind: '10.0.0.9:5432' clashes with '*:5432' of [listen l]");
+	expect_error(HEAD_OK "[stats]\nbind = 198.18.145.9:5432\n",
+	             "t.ini:7: [stats] bind: '198.18.145.9:5432' clashes with '*:5432' of [listen l]");
 	expect_error(HEAD_OK "[stats]\nbind = *:5000\n[stats]\nbind = *:5001\n",
 	             "t.ini:8: [stats]: duplicate section: [stats] may appear once (first at line 6)");
 	expect_error(HEAD_OK "[stats web]\nbind = *:5000\n",

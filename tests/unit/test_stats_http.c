@@ -168,13 +168,13 @@ static void test_too_many_headers(void **state)
 static void test_header_values(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("POST /stats HTTP/1.1\r\nhOsT:\t10.0.0.1:5000 \r\n"
-	                       "origin: http://10.0.0.1:5000\r\nReferer: http://10.0.0.1:5000/stats\r\n"
+	assert_int_equal(parse("POST /stats HTTP/1.1\r\nhOsT:\t198.18.145.1:5000 \r\n"
+	                       "origin: http://198.18.145.1:5000\r\nReferer: http://198.18.145.1:5000/stats\r\n"
 	                       "AUTHORIZATION: Basic YWRtaW46c2VjcmV0\r\n"
 	                       "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"),
 	                 STATS_PARSE_DONE);
-	assert_string_equal(req.host, "10.0.0.1:5000");
-	assert_string_equal(req.origin, "http://10.0.0.1:5000");
+	assert_string_equal(req.host, "198.18.145.1:5000");
+	assert_string_equal(req.origin, "http://198.18.145.1:5000");
 	assert_string_equal(req.authorization, "Basic YWRtaW46c2VjcmV0");
 	assert_string_equal(req.content_type, "application/json");
 	assert_true(req.has_origin && req.has_referer && req.has_authorization);

@@ -41,7 +41,7 @@ static struct stats_member *member(struct stats_listener *l, const char *name,
 
 	memset(m, 0, sizeof *m);
 	snprintf(m->name, sizeof m->name, "%s", name);
-	snprintf(m->address, sizeof m->address, "10.0.0.%d:5432", l->nmembers);
+	snprintf(m->address, sizeof m->address, "198.18.145.%d:5432", l->nmembers);
 	m->sid = l->nmembers;
 	m->rise = 2;
 	m->fall = 3;
@@ -285,7 +285,7 @@ static void test_csv(void **state)
 	expect_field(csv, "postgres_write", "pg1", "check_status", "L7OK");
 	expect_field(csv, "postgres_write", "pg1", "check_code", "200");
 	expect_field(csv, "postgres_write", "pg1", "check_duration", "3");
-	expect_field(csv, "postgres_write", "pg1", "addr", "10.0.0.1:5432");
+	expect_field(csv, "postgres_write", "pg1", "addr", "198.18.145.1:5432");
 	expect_field(csv, "postgres_write", "pg1", "type", "2");
 	expect_field(csv, "postgres_write", "pg1", "sid", "1");
 	expect_field(csv, "postgres_write", "pg1", "dreq", "");
@@ -322,7 +322,7 @@ static void test_json(void **state)
 	                              "\"uptime_s\":3725.000,\"maxconn\":200,\"connections\":7}"));
 	assert_non_null(strstr(json, "\"name\":\"postgres_read\",\"binds\":[\"*:5433\","
 	                             "\"[::]:5433\"],\"balance\":\"roundrobin\""));
-	assert_non_null(strstr(json, "\"name\":\"pg2\",\"address\":\"10.0.0.2:5432\","
+	assert_non_null(strstr(json, "\"name\":\"pg2\",\"address\":\"198.18.145.2:5432\","
 	                             "\"backup\":false,\"status\":\"UP 1/3\",\"health\":\"UP\","
 	                             "\"streak\":1,\"rise\":2,\"fall\":3,\"admin\":\"READY\""));
 	assert_non_null(strstr(json, "\"refused\":{\"no_server\":11,"));

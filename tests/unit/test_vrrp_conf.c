@@ -268,9 +268,9 @@ static const struct {
 	  "virtual_ipaddress = 198.18.145.1, 198.18.145.1/24\n",
 	  "t.ini:9: [vrrp X] virtual_ipaddress: '198.18.145.1/24' is listed twice" },
 	{ BASE "[vrrp X]\ninterface = eth0\nvirtual_router_id = 1\n"
-	  "virtual_ipaddress = 10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,"
-	  "10.0.0.8,10.0.0.9,10.0.0.10,10.0.0.11,10.0.0.12,10.0.0.13,10.0.0.14,10.0.0.15,"
-	  "10.0.0.16,10.0.0.17\n",
+	  "virtual_ipaddress = 198.18.145.1,198.18.145.2,198.18.145.3,198.18.145.4,198.18.145.5,198.18.145.6,198.18.145.7,"
+	  "198.18.145.8,198.18.145.9,198.18.145.10,198.18.145.11,198.18.145.12,198.18.145.13,198.18.145.14,198.18.145.15,"
+	  "198.18.145.16,198.18.145.17\n",
 	  "t.ini:9: [vrrp X] virtual_ipaddress: more than 16 addresses" },
 	{ BASE VI "preempt = maybe\n",
 	  "t.ini:10: [vrrp VI_01] preempt: invalid value 'maybe': expected yes or no (or true, "
