@@ -268,9 +268,10 @@ static const struct {
 	  "virtual_ipaddress = 198.18.145.1, 198.18.145.1/24\n",
 	  "t.ini:9: [vrrp X] virtual_ipaddress: '198.18.145.1/24' is listed twice" },
 	{ BASE "[vrrp X]\ninterface = eth0\nvirtual_router_id = 1\n"
-	  "virtual_ipaddress = 198.18.145.1,198.18.145.2,198.18.145.3,198.18.145.4,198.18.145.5,198.18.145.6,198.18.145.7,"
-	  "198.18.145.8,198.18.145.9,198.18.145.10,198.18.145.11,198.18.145.12,198.18.145.13,198.18.145.14,198.18.145.15,"
-	  "198.18.145.16,198.18.145.17\n",
+	  /* RFC 5737 documentation addresses: short enough for 17 on one line. */
+	  "virtual_ipaddress = 192.0.2.1,192.0.2.2,192.0.2.3,192.0.2.4,192.0.2.5,192.0.2.6,192.0.2.7,"
+	  "192.0.2.8,192.0.2.9,192.0.2.10,192.0.2.11,192.0.2.12,192.0.2.13,192.0.2.14,192.0.2.15,"
+	  "192.0.2.16,192.0.2.17\n",
 	  "t.ini:9: [vrrp X] virtual_ipaddress: more than 16 addresses" },
 	{ BASE VI "preempt = maybe\n",
 	  "t.ini:10: [vrrp VI_01] preempt: invalid value 'maybe': expected yes or no (or true, "
