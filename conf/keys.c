@@ -172,7 +172,8 @@ int conf_handle_key(void *user, const char *section, const char *name,
 		return 1;
 	if (st->kind == CONF_SEC_NONE) {
 		conf_error(st, st->line, NULL, name, "key outside any section: %s",
-		           "put it under [global], [defaults], [server NAME] or [listen NAME]");
+		           "put it under [global], [defaults], [server NAME], [listen NAME], "
+		           "[stats] or [vrrp NAME]");
 		return 1;
 	}
 	if (st->kind == CONF_SEC_VRRP && conf_vrrp_key(st, name, value))

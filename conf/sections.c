@@ -14,7 +14,7 @@
 #include "conf/state.h"
 
 static const char expected_sections[] =
-	"expected [global], [defaults], [server NAME] or [listen NAME]";
+	"expected [global], [defaults], [server NAME], [listen NAME], [stats] or [vrrp NAME]";
 
 static int refuse(struct conf_state *st)
 {
