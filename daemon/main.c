@@ -124,14 +124,11 @@ static void health_changed(void *arg, int listener, int member, enum hc_status f
                            enum hc_status to, const struct hc_result *result)
 {
 	struct daemon *d = arg;
-	const struct conf_listener *l = &d->conf->listeners[listener];
-	bool up = false;
 
 	proxy_health_changed(d->proxy, listener, member, from, to, result);
 	/* For vrrp's track_listener: has the listener a server left to route to? */
-	for (int m = 0; m < l->nmembers && d->health && !up; m++)
-		up = hc_is_up(d->health, listener, m);
-	vrrp_listener_health(d->vrrp, listener, up);
+	vrrp_listener_health(d->vrrp, listener,
+	                     d->health && hc_listener_has_up(d->health, listener));
 }
 
 static void stop_now(struct daemon *d)

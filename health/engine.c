@@ -94,7 +94,7 @@ static void log_result(const struct pair *p, enum hc_status from, bool changed,
 	}
 }
 
-static bool listener_has_up(const struct hc_engine *e, int listener)
+bool hc_listener_has_up(const struct hc_engine *e, int listener)
 {
 	for (int m = 0; m < e->conf->listeners[listener].nmembers; m++)
 		if (e->pairs[e->first[listener] + m].view.health.status == HC_STATUS_UP)
@@ -114,7 +114,7 @@ static uint64_t next_interval_us(const struct pair *p)
 	const struct hc_engine *e = p->engine;
 
 	if (p->contested || (pair_listener(p)->balance == CONF_BALANCE_SINGLE &&
-	                     !listener_has_up(e, p->listener)))
+	                     !hc_listener_has_up(e, p->listener)))
 		return t->fastinter_us;
 	return hc_next_interval_us(&p->view.health, t);
 }

@@ -114,4 +114,7 @@ static inline bool hc_is_up(const struct hc_engine *engine, int listener, int me
 	return hc_view(engine, listener, member)->health.status == HC_STATUS_UP;
 }
 
+/* Has the listener a server UP, i.e. one it could route to? */
+bool hc_listener_has_up(const struct hc_engine *engine, int listener);
+
 #endif
