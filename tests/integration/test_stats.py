@@ -123,16 +123,7 @@ class PatroniStub(HttpStub):
         super().__init__(host, 8008, "patroni200")
 
     def handle(self, conn, peer):
-        conn.settimeout(5)
-        data = b""
-        while b"\r\n\r\n" not in data and len(data) < 65536:
-            chunk = conn.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-        line = data.split(b"\r\n", 1)[0].decode(errors="replace")
-        with self._mode_changed:
-            self.requests.append((time.monotonic(), line))
+        line = self.read_request(conn)
         ok = line.startswith("HEAD /%s " % self.role)
         conn.sendall(b"HTTP/1.0 200 OK\r\n\r\n" if ok else
                      b"HTTP/1.0 503 Service Unavailable\r\n\r\n")

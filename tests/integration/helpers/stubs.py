@@ -162,7 +162,8 @@ class HttpStub(_Server):
         else:
             self.listen()
 
-    def handle(self, conn, peer):
+    def read_request(self, conn):
+        """Reads one request head; records and returns its request line."""
         conn.settimeout(5)
         data = b""
         while b"\r\n\r\n" not in data and len(data) < 65536:
@@ -173,6 +174,11 @@ class HttpStub(_Server):
         line = data.split(b"\r\n", 1)[0].decode(errors="replace")
         with self._mode_changed:
             self.requests.append((time.monotonic(), line))
+        return line
+
+    def handle(self, conn, peer):
+        self.read_request(conn)
+        with self._mode_changed:
             mode = self._mode
             response = self._response
         if mode == "silent":
