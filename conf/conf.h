@@ -30,6 +30,12 @@ enum conf_balance {
 	CONF_BALANCE_FIRST,
 };
 
+/* What a check's reply body is read as. */
+enum conf_check_body {
+	CONF_CHECK_BODY_NONE,    /* the status alone decides, as in HAProxy */
+	CONF_CHECK_BODY_PATRONI, /* Patroni's JSON: role, state and timeline */
+};
+
 enum conf_on_marked_down {
 	CONF_ON_DOWN_NONE,
 	CONF_ON_DOWN_SHUTDOWN_SESSIONS,
@@ -104,6 +110,12 @@ struct conf_listener {
 	char check_method[16];           /* HEAD, GET, OPTIONS */
 	char check_path[CONF_PATH_MAX];  /* /primary, /replica, ... */
 	int expect_status;
+	/* Patroni's body is read (and a HEAD check sent as GET to get it): the
+	 * default on `single` listeners, where it proves a writable primary. */
+	enum conf_check_body check_body;
+	/* single: while the write port has no proven primary, or may be losing
+	 * it, every server is checked this often (one check in flight each). */
+	uint64_t hunt_interval_us;
 	struct conf_member members[CONF_MAX_SERVERS];
 	int nmembers;
 	/* The listener's own resolved tunables ([listen] > [defaults] > built-in):
@@ -157,5 +169,6 @@ int conf_parse_duration(const char *text, uint64_t *us, const char **why);
 const char *conf_balance_name(enum conf_balance balance);
 const char *conf_log_level_name(enum conf_log_level level);
 const char *conf_on_marked_down_name(enum conf_on_marked_down action);
+const char *conf_check_body_name(enum conf_check_body body);
 
 #endif

@@ -92,6 +92,8 @@ static const struct key_def {
 	{ "balance", CONF_IN_LISTEN | CONF_IN_DEFAULTS, conf_listen_key },
 	{ "check", CONF_IN_LISTEN | CONF_IN_DEFAULTS, conf_listen_key },
 	{ "expect_status", CONF_IN_LISTEN | CONF_IN_DEFAULTS, conf_listen_key },
+	{ "check_body", CONF_IN_LISTEN | CONF_IN_DEFAULTS, conf_listen_key },
+	{ "hunt_interval", CONF_IN_LISTEN | CONF_IN_DEFAULTS, conf_listen_key },
 	{ "bind", CONF_IN_STATS, conf_stats_key },
 	{ "uri", CONF_IN_STATS, conf_stats_key },
 	{ "refresh", CONF_IN_STATS, conf_stats_key },

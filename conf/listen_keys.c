@@ -1,6 +1,6 @@
 /*
- * Keys of a [listen]: bind, servers and backup, and balance, check and
- * expect_status, which [defaults] may give too. Server names are only
+ * Keys of a [listen]: bind, servers and backup, and balance, check,
+ * expect_status, check_body and hunt_interval, which [defaults] may give too. Server names are only
  * checked for form here; whether they exist is known after the whole file.
  */
 #include <stdio.h>
@@ -117,12 +117,34 @@ static void set_names(struct conf_state *st, struct conf_name_list *list,
 	}
 }
 
+static void set_hunt_interval(struct conf_state *st, struct conf_listen_keys *k,
+                              const char *name, const char *value)
+{
+	const char *why;
+	uint64_t us;
+
+	if (!conf_key_once(st, &k->hunt_interval_line, name))
+		return;
+	if (conf_parse_duration(value, &us, &why) < 0)
+		conf_bad_value(st, name, value, why);
+	else if (us < CONF_HUNT_INTERVAL_MIN_US || us > CONF_HUNT_INTERVAL_MAX_US)
+		conf_bad_value(st, name, value, "expected a duration in 10ms..10s");
+	else
+		k->hunt_interval_us = us;
+}
+
 static void set_common(struct conf_state *st, struct conf_listen_keys *k,
                        const char *name, const char *value)
 {
 	long long n;
 
-	if (strcmp(name, "balance") == 0) {
+	if (strcmp(name, "hunt_interval") == 0) {
+		set_hunt_interval(st, k, name, value);
+	} else if (strcmp(name, "check_body") == 0) {
+		if (conf_key_once(st, &k->check_body_line, name) &&
+		    conf_parse_check_body(value, &k->check_body) < 0)
+			conf_bad_value(st, name, value, "expected patroni or none");
+	} else if (strcmp(name, "balance") == 0) {
 		if (conf_key_once(st, &k->balance_line, name) &&
 		    conf_parse_balance(value, &k->balance) < 0)
 			conf_bad_value(st, name, value, "expected single, roundrobin, leastconn or first");

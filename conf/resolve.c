@@ -33,6 +33,17 @@ static void resolve_listen_keys(struct conf_state *st, int li)
 	           : dflt->balance_line ? dflt->balance : CONF_BALANCE_ROUNDROBIN;
 	l->expect_status = own->expect_status_line ? own->expect_status
 	                 : dflt->expect_status_line ? dflt->expect_status : 200;
+	l->check_body = own->check_body_line ? own->check_body
+	              : dflt->check_body_line ? dflt->check_body
+	              : l->balance == CONF_BALANCE_SINGLE ? CONF_CHECK_BODY_PATRONI
+	              : CONF_CHECK_BODY_NONE;
+	l->hunt_interval_us = own->hunt_interval_line ? own->hunt_interval_us
+	                    : dflt->hunt_interval_line ? dflt->hunt_interval_us
+	                    : CONF_HUNT_INTERVAL_DEFAULT_US;
+	if (l->check_body == CONF_CHECK_BODY_PATRONI && l->balance != CONF_BALANCE_SINGLE)
+		conf_error(st, own->check_body_line ? own->check_body_line : dflt->check_body_line,
+		           raw->title, "check_body", "patroni proves a writable primary: it needs "
+		           "balance = single");
 	check = own->check_line ? own : dflt->check_line ? dflt : NULL;
 	if (check) {
 		strcpy(l->check_method, check->check_method);
@@ -131,6 +142,18 @@ static void check_tls_pair(struct conf_state *st, const struct conf_tunables *t,
 	           "given without %s", conf_tun_name(missing));
 }
 
+/*
+ * The write port holds new clients through a switchover unless told not to:
+ * without a primary for a second or two, a refusal would be the only thing
+ * most clients see of a planned switchover.
+ */
+static void default_hold(const struct conf_listener *l, struct conf_tunables *t,
+                         struct conf_tun_set *const *from)
+{
+	if (l->balance == CONF_BALANCE_SINGLE && from[CONF_TUN_HOLD_WHEN_DOWN] == NULL)
+		t->hold_when_down_us = CONF_SINGLE_HOLD_DEFAULT_US;
+}
+
 static void resolve_tunables(struct conf_state *st, int li)
 {
 	struct conf_listener *l = &st->conf->listeners[li];
@@ -138,12 +161,14 @@ static void resolve_tunables(struct conf_state *st, int li)
 	struct conf_tun_set *listen_layers[] = { own, &st->defaults };
 	struct conf_tun_set *from[CONF_TUN_COUNT];
 
-	conf_tun_resolve(listen_layers, 2, &l->t, NULL);
+	conf_tun_resolve(listen_layers, 2, &l->t, from);
+	default_hold(l, &l->t, from);
 	for (int i = 0; i < l->nmembers; i++) {
 		struct conf_member *m = &l->members[i];
 		struct conf_tun_set *layers[] = { &st->servers[m->server].tun, own, &st->defaults };
 
 		conf_tun_resolve(layers, 3, &m->t, from);
+		default_hold(l, &m->t, from);
 		check_tls_pair(st, &m->t, from);
 	}
 }

@@ -25,6 +25,15 @@
 #define CONF_DURATION_MIN_US 1000ULL
 #define CONF_DURATION_MAX_US (24ULL * 86400 * 1000000)
 
+/* hunt_interval: at 10ms three servers already get 300 checks a second. */
+#define CONF_HUNT_INTERVAL_MIN_US 10000ULL
+#define CONF_HUNT_INTERVAL_MAX_US 10000000ULL
+#define CONF_HUNT_INTERVAL_DEFAULT_US 100000ULL
+/* hold_when_down of a `single` listener that sets none: long enough for a
+ * planned switchover (about 2 s) many times over, short of libpq's usual
+ * connect_timeout choices. */
+#define CONF_SINGLE_HOLD_DEFAULT_US 10000000ULL
+
 enum conf_section_kind {
 	CONF_SEC_NONE,      /* before the first header */
 	CONF_SEC_SKIP,      /* after a header in error: its keys are not checked */
@@ -84,6 +93,10 @@ struct conf_listen_keys {
 	int check_line;
 	int expect_status;
 	int expect_status_line;
+	enum conf_check_body check_body;
+	int check_body_line;
+	uint64_t hunt_interval_us;
+	int hunt_interval_line;
 };
 
 struct conf_name_list {
@@ -194,6 +207,7 @@ int conf_parse_bool(const char *text, bool *out);
 int conf_parse_balance(const char *text, enum conf_balance *out);
 int conf_parse_log_level(const char *text, enum conf_log_level *out);
 int conf_parse_on_marked_down(const char *text, enum conf_on_marked_down *out);
+int conf_parse_check_body(const char *text, enum conf_check_body *out);
 bool conf_valid_name(const char *text);
 int conf_parse_check(const char *text, char *method, size_t method_size,
                      char *path, size_t path_size);

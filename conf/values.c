@@ -27,6 +27,11 @@ static const char *const on_marked_down_names[] = {
 	[CONF_ON_DOWN_SHUTDOWN_SESSIONS] = "shutdown-sessions",
 };
 
+static const char *const check_body_names[] = {
+	[CONF_CHECK_BODY_NONE] = "none",
+	[CONF_CHECK_BODY_PATRONI] = "patroni",
+};
+
 static const char *const check_methods[] = { "HEAD", "GET", "OPTIONS" };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -60,6 +65,21 @@ const char *conf_log_level_name(enum conf_log_level level)
 const char *conf_on_marked_down_name(enum conf_on_marked_down action)
 {
 	return name_of(on_marked_down_names, COUNT(on_marked_down_names), (int)action);
+}
+
+const char *conf_check_body_name(enum conf_check_body body)
+{
+	return name_of(check_body_names, COUNT(check_body_names), (int)body);
+}
+
+int conf_parse_check_body(const char *text, enum conf_check_body *out)
+{
+	int i = index_of(check_body_names, COUNT(check_body_names), text);
+
+	if (i < 0)
+		return -1;
+	*out = (enum conf_check_body)i;
+	return 0;
 }
 
 int conf_parse_balance(const char *text, enum conf_balance *out)
