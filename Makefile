@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
-PKGS = inih libcurl openssl
+PKGS = inih libcurl openssl jansson
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -MMD -MP $(shell pkg-config --cflags $(PKGS))
 LDLIBS = -lev $(shell pkg-config --libs $(PKGS)) -lm
 

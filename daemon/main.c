@@ -120,12 +120,11 @@ static int drop_privileges(const char *user)
 }
 
 /* Every health change goes through here, to each module that cares. */
-static void health_changed(void *arg, int listener, int member, enum hc_status from,
-                           enum hc_status to, const struct hc_result *result)
+static void health_changed(void *arg, int listener, int member, const struct hc_change *change)
 {
 	struct daemon *d = arg;
 
-	proxy_health_changed(d->proxy, listener, member, from, to, result);
+	proxy_health_changed(d->proxy, listener, member, change);
 	/* For vrrp's track_listener: has the listener a server left to route to? */
 	vrrp_listener_health(d->vrrp, listener,
 	                     d->health && hc_listener_has_up(d->health, listener));

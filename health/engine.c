@@ -1,96 +1,112 @@
 /*
  * engine — when each (listener, server) pair is checked, and what its
  * results mean. Every result, whatever its origin, goes through
- * notify_done(): the only writer of a pair's hc_view, and the only place
- * that logs a transition or calls on_change.
+ * notify_done(), and a pair's view changes only there or in
+ * engine_conclude() (another server proved it is the primary); both log
+ * the transition and call on_change. hunt.c decides the write port's pace.
  */
-#include "health/internal.h"
-
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <ev.h>
-
 #include "daemon/log.h"
+#include "health/engine_state.h"
 
-struct pair {
-	struct hc_engine *engine;
-	int listener;
-	int member;
-	ev_timer timer;          /* the next check; stopped while one is in flight */
-	bool in_flight;
-	bool paused;             /* MAINT: no checks, the status stays as it was */
-	bool contested;          /* another server claims the same role: fall is 1 */
-	struct hc_view view;
-};
-
-struct hc_engine {
-	struct ev_loop *loop;
-	const struct conf *conf;
-	hc_change_fn *on_change;
-	void *arg;
-	struct hc_http *http;
-	double started;          /* ev_now() at start: INIT's downtime counts from here */
-	int first[CONF_MAX_LISTENERS]; /* index in pairs[] of each listener's member 0 */
-	int npairs;
-	struct pair pairs[];
-};
-
-static const struct conf_listener *pair_listener(const struct pair *p)
+static bool is_single(const struct pair *p)
 {
-	return &p->engine->conf->listeners[p->listener];
+	return pair_listener(p)->balance == CONF_BALANCE_SINGLE;
 }
 
-static const struct conf_member *pair_member(const struct pair *p)
-{
-	return &pair_listener(p)->members[p->member];
-}
-
-static const char *pair_server_name(const struct pair *p)
-{
-	return p->engine->conf->servers[pair_member(p)->server].name;
-}
-
-static void schedule(struct pair *p, double delay)
+void engine_schedule(struct pair *p, double delay)
 {
 	ev_timer_stop(p->engine->loop, &p->timer);   /* it may be pending: re-arm it */
-	ev_timer_set(&p->timer, delay, 0.);
+	ev_timer_set(&p->timer, delay > 0 ? delay : 0., 0.);
 	ev_timer_start(p->engine->loop, &p->timer);
+}
+
+/*
+ * Ask again now: a check in flight is abandoned (its answer would predate
+ * what made us ask), and the new one starts from the loop, not from here,
+ * so that no caller ever sees a result arrive inside its own call.
+ */
+void engine_check_now(struct pair *p)
+{
+	if (p->paused)
+		return;
+	if (p->request) {
+		hc_http_cancel(p->request);
+		p->request = NULL;
+	}
+	engine_schedule(p, 0.);
 }
 
 /* "(HTTP 200, 3 ms)"; a timeout's detail already says how long it waited. */
 static void format_outcome(char *out, size_t len, const struct hc_result *r)
 {
+	const struct hc_patroni *b = &r->patroni;
+
 	if (r->reason == HC_REASON_TIMEOUT)
-		snprintf(out, len, "(%s)", r->detail);
+		snprintf(out, len, "%s", r->detail);
+	else if (b->present)
+		snprintf(out, len, "%s, role %s, state %s, %.0f ms", r->detail,
+		         b->role[0] ? b->role : "-", b->state[0] ? b->state : "-", r->duration_ms);
 	else
-		snprintf(out, len, "(%s, %.0f ms)", r->detail, r->duration_ms);
+		snprintf(out, len, "%s, %.0f ms", r->detail, r->duration_ms);
+}
+
+/* What the write port concludes from one result, in a few words. */
+static const char *single_meaning(const struct pair *p, enum hc_evidence ev)
+{
+	const struct hc_health *h = &p->view.health;
+
+	switch (ev) {
+	case HC_EVIDENCE_PROOF:
+		return "primary";
+	case HC_EVIDENCE_PASS:
+		return "passed";
+	case HC_EVIDENCE_GONE:
+		return "not the primary";
+	case HC_EVIDENCE_DENIAL:
+		return h->conclusive ? "not the primary"
+		                     : "not the primary; its sessions stay until that is certain";
+	case HC_EVIDENCE_SILENCE:
+		return h->conclusive ? "no answer" : "no answer; its sessions stay";
+	}
+	return "?";
 }
 
 static void log_result(const struct pair *p, enum hc_status from, bool changed,
-                       const struct hc_result *r)
+                       bool concluded, enum hc_evidence ev, const struct hc_result *r)
 {
 	const struct hc_health *h = &p->view.health;
-	char outcome[sizeof r->detail + 32];
+	const char *listener = pair_listener(p)->name, *server = pair_server_name(p);
+	char outcome[sizeof r->detail + 96];
+	char tl[48] = "";
 
-	if (!changed && r->reason == HC_REASON_PASSED && h->streak == 0)
-		return; /* the steady state says nothing */
 	format_outcome(outcome, sizeof outcome, r);
-	if (changed) {
-		log_notice("%s/%s: %s -> %s %s", pair_listener(p)->name, pair_server_name(p),
-		           hc_status_name(from), hc_status_name(h->status), outcome);
+	if (ev == HC_EVIDENCE_PROOF && r->patroni.timeline)
+		snprintf(tl, sizeof tl, ", timeline %lld", r->patroni.timeline);
+	if (changed && is_single(p)) {
+		log_notice("%s/%s: %s -> %s (%s%s: %s)", listener, server, hc_status_name(from),
+		           hc_status_name(h->status), outcome, tl, single_meaning(p, ev));
+	} else if (changed) {
+		log_notice("%s/%s: %s -> %s (%s)", listener, server, hc_status_name(from),
+		           hc_status_name(h->status), outcome);
+	} else if (concluded) {
+		log_notice("%s/%s: DOWN for certain (%s: %d failed checks in a row)", listener,
+		           server, outcome, h->failed);
+	} else if (ev == HC_EVIDENCE_PROOF || (ev == HC_EVIDENCE_PASS && h->streak == 0)) {
+		return; /* the steady state says nothing */
 	} else if (h->streak) {
 		int needed = h->status == HC_STATUS_UP ? pair_member(p)->t.fall
 		                                       : pair_member(p)->t.rise;
-		log_debug("%s/%s: %s %s, %d of %d toward %s", pair_listener(p)->name,
-		          pair_server_name(p), r->reason == HC_REASON_PASSED ? "passed" : "failed",
-		          outcome, h->streak, needed,
+		log_debug("%s/%s: %s (%s), %d of %d toward %s", listener, server,
+		          hc_evidence_name(ev), outcome, h->streak, needed,
 		          h->status == HC_STATUS_UP ? "DOWN" : "UP");
 	} else {
-		log_debug("%s/%s: failed %s, still %s", pair_listener(p)->name,
-		          pair_server_name(p), outcome, hc_status_name(h->status));
+		log_debug("%s/%s: %s (%s), still %s", listener, server, hc_evidence_name(ev),
+		          outcome, hc_status_name(h->status));
 	}
 }
 
@@ -102,58 +118,120 @@ bool hc_listener_has_up(const struct hc_engine *e, int listener)
 	return false;
 }
 
-/*
- * The write port in a hurry: while a `single` listener has no server UP (a
- * primary is being elected) or two claim the role, its servers are checked
- * at fastinter, so the new primary is found and the stale one dropped as
- * soon as the checks can tell.
- */
-static uint64_t next_interval_us(const struct pair *p)
+static double next_delay(const struct pair *p)
 {
-	const struct conf_tunables *t = &pair_member(p)->t;
 	const struct hc_engine *e = p->engine;
 
-	if (p->contested || (pair_listener(p)->balance == CONF_BALANCE_SINGLE &&
-	                     !hc_listener_has_up(e, p->listener)))
-		return t->fastinter_us;
-	return hc_next_interval_us(&p->view.health, t);
+	if (is_single(p) && e->hunts[p->listener].view.hunting)
+		return p->check_started + (double)hunt_interval_us(p) / 1e6 - ev_now(e->loop);
+	return (double)hc_next_interval_us(&p->view.health, &pair_member(p)->t) / 1e6;
+}
+
+static void note_change(struct pair *p, enum hc_status from)
+{
+	struct hc_view *v = &p->view;
+	double now = ev_now(p->engine->loop);
+
+	/* as HAProxy's chkdown: a server that never came up never went down */
+	if (from == HC_STATUS_UP)
+		v->down_transitions++;
+	else
+		v->downtime += now - (v->last_change ? v->last_change : p->engine->started);
+	v->last_change = now;
+}
+
+static void tell(struct pair *p, enum hc_status from, bool concluded, const struct hc_result *r)
+{
+	struct hc_engine *e = p->engine;
+	struct hc_change change = {
+		.from = from, .to = p->view.health.status, .concluded = concluded, .result = r,
+	};
+
+	if (e->on_change)
+		e->on_change(e->arg, p->listener, p->member, &change);
+}
+
+/*
+ * Another server proved it is the writable primary: this one is not, for
+ * certain. An UP one (a stale claimant on an older timeline) goes DOWN; a
+ * DOWN one on a lone answer becomes conclusive, so its sessions may go.
+ */
+void engine_conclude(struct pair *p, const char *why)
+{
+	struct hc_health *h = &p->view.health;
+	enum hc_status from = h->status;
+
+	if (from == HC_STATUS_UP) {
+		h->status = HC_STATUS_DOWN;
+		h->streak = 0;
+		h->conclusive = true;
+		note_change(p, from);
+		log_notice("%s/%s: UP -> DOWN (%s)", pair_listener(p)->name, pair_server_name(p), why);
+	} else if (hc_conclude(h)) {
+		log_notice("%s/%s: DOWN for certain (%s)", pair_listener(p)->name,
+		           pair_server_name(p), why);
+	} else {
+		return;
+	}
+	tell(p, from, true, &p->view.last);
+}
+
+/* A proof on a timeline older than the last primary's proves nothing. */
+static enum hc_evidence weigh_timeline(const struct pair *p, enum hc_evidence ev,
+                                       const struct hc_result *r)
+{
+	long long last = p->engine->hunts[p->listener].view.timeline;
+
+	if (ev != HC_EVIDENCE_PROOF || r->patroni.timeline >= last)
+		return ev;
+	if (p->view.health.status != HC_STATUS_UP)
+		log_warning("%s/%s: claims to be primary on timeline %lld, older than the last "
+		            "primary's %lld: not taken as proof", pair_listener(p)->name,
+		            pair_server_name(p), r->patroni.timeline, last);
+	return HC_EVIDENCE_PASS;
 }
 
 static void notify_done(struct pair *p, const struct hc_result *r)
 {
-	struct hc_engine *e = p->engine;
+	const struct conf_listener *l = pair_listener(p);
 	const struct conf_tunables *t = &pair_member(p)->t;
 	struct hc_view *v = &p->view;
-	bool passed = r->reason == HC_REASON_PASSED;
+	enum hc_evidence ev = hc_evidence_of(r, l->check_body);
 	enum hc_status from = v->health.status;
-	bool changed;
+	bool changed, concluded;
 
 	v->checks++;
-	if (!passed)
+	if (ev != HC_EVIDENCE_PROOF && ev != HC_EVIDENCE_PASS)
 		v->failures++;
 	v->last = *r;
-	changed = hc_step(&v->health, t->rise, p->contested ? 1 : t->fall, passed);
-	if (changed) {
-		double now = ev_now(e->loop);
-
-		/* as HAProxy's chkdown: a server that never came up never went down */
-		if (from == HC_STATUS_UP)
-			v->down_transitions++;
-		else
-			v->downtime += now - (v->last_change ? v->last_change : e->started);
-		v->last_change = now;
+	if (is_single(p)) {
+		ev = weigh_timeline(p, ev, r);
+		changed = hc_step_single(&v->health, t->rise, t->fall, ev, &concluded);
+	} else {
+		changed = hc_step(&v->health, t->rise, t->fall,
+		                  ev == HC_EVIDENCE_PROOF || ev == HC_EVIDENCE_PASS);
+		concluded = changed && v->health.status == HC_STATUS_DOWN;
 	}
-	schedule(p, (double)next_interval_us(p) / 1e6);
-	log_result(p, from, changed, r);
-	if (changed && e->on_change)
-		e->on_change(e->arg, p->listener, p->member, from, v->health.status, r);
+	if (ev == HC_EVIDENCE_PROOF)
+		v->timeline = r->patroni.timeline;
+	if (changed)
+		note_change(p, from);
+	log_result(p, from, changed, concluded, ev, r);
+	if (is_single(p)) {
+		if (ev == HC_EVIDENCE_PROOF)
+			hunt_accept_proof(p);
+		hunt_after_result(p, ev, changed);
+	}
+	engine_schedule(p, next_delay(p));
+	if (changed || concluded)
+		tell(p, from, concluded, r);
 }
 
 static void on_http_done(void *token, const struct hc_result *result)
 {
 	struct pair *p = token;
 
-	p->in_flight = false;
+	p->request = NULL;
 	if (p->paused)
 		return; /* asked before MAINT: its answer no longer counts */
 	notify_done(p, result);
@@ -165,18 +243,20 @@ static void on_check_timer(struct ev_loop *loop, ev_timer *timer, int revents)
 	const struct conf_member *m = pair_member(p);
 	struct hc_result r = { .reason = HC_REASON_NETWORK };
 
-	(void)loop;
 	(void)revents;
+	assert(!p->request);
+	p->check_started = ev_now(loop);
 	if (hc_http_start(p->engine->http, pair_listener(p), &p->engine->conf->servers[m->server],
-	                  &m->t, p, r.detail, sizeof r.detail) == 0) {
-		p->in_flight = true;
+	                  &m->t, p, &p->request, r.detail, sizeof r.detail) == 0)
 		return;
-	}
 	/* Could not even try (out of memory): a failed check, counted and retried. */
 	notify_done(p, &r);
 }
 
-/* Spreads first checks over the interval, so n pairs do not fire at once. */
+/*
+ * Spreads first checks over the interval, so n pairs do not fire at once;
+ * a `single` listener instead hunts for its primary from the start.
+ */
 static void start_pairs(struct hc_engine *e)
 {
 	for (int i = 0; i < e->npairs; i++) {
@@ -185,35 +265,45 @@ static void start_pairs(struct hc_engine *e)
 
 		ev_init(&p->timer, on_check_timer);
 		p->timer.data = p;
-		schedule(p, inter * i / e->npairs);
+		engine_schedule(p, inter * i / e->npairs);
 	}
+	for (int l = 0; l < e->conf->nlisteners; l++)
+		if (e->conf->listeners[l].balance == CONF_BALANCE_SINGLE &&
+		    e->conf->listeners[l].nmembers > 0)
+			hunt_start(e, l, "no primary yet");
 }
 
 void hc_set_paused(struct hc_engine *e, int listener, int member, bool paused)
 {
-	struct pair *p = &e->pairs[e->first[listener] + member];
+	struct pair *p = engine_pair(e, listener, member);
 
 	if (p->paused == paused)
 		return;
 	p->paused = paused;
 	if (paused) {
 		ev_timer_stop(e->loop, &p->timer);
-	} else if (!p->in_flight) {
-		/* Back from MAINT: learn the server's state now, not an interval later. */
-		schedule(p, 0.);
+		return;
 	}
+	/* Back from MAINT: learn the server's state now, not an interval later. */
+	if (!p->request)
+		engine_schedule(p, 0.);
 }
 
-void hc_set_contested(struct hc_engine *e, int listener, int member, bool contested)
+void hc_suspect(struct hc_engine *e, int listener, int member, const char *why)
 {
-	struct pair *p = &e->pairs[e->first[listener] + member];
+	struct pair *p = engine_pair(e, listener, member);
+	char text[160];
 
-	if (p->contested == contested)
+	if (!is_single(p) || p->view.health.status != HC_STATUS_UP || p->paused)
 		return;
-	p->contested = contested;
-	/* Ask again now: the other claimant may be the stale one, or this one. */
-	if (contested && !p->paused && !p->in_flight)
-		schedule(p, 0.);
+	snprintf(text, sizeof text, "%s: %s", pair_server_name(p), why);
+	hunt_start(e, listener, text);
+}
+
+const struct hc_listener_view *hc_listener_view(const struct hc_engine *e, int listener)
+{
+	assert(listener >= 0 && listener < e->conf->nlisteners);
+	return &e->hunts[listener].view;
 }
 
 /* Same question to the same place: the previous answers still hold. */
@@ -266,6 +356,10 @@ struct hc_engine *hc_engine_start_from(const struct hc_engine *previous,
 		if (q)
 			p->view = q->view;
 	}
+	for (int l = 0; l < conf->nlisteners; l++)
+		for (int k = 0; k < previous->conf->nlisteners; k++)
+			if (!strcmp(previous->conf->listeners[k].name, conf->listeners[l].name))
+				hunt_carry(&e->hunts[l], &previous->hunts[k]);
 	return e;
 }
 
@@ -317,6 +411,7 @@ struct hc_engine *hc_engine_start(struct ev_loop *loop, const struct conf *conf,
 	e->started = ev_now(loop);
 	for (int l = 0; l < conf->nlisteners; l++) {
 		e->first[l] = e->npairs;
+		e->hunts[l].log_rl = (struct log_ratelimit){ .period = 10, .burst = 10 };
 		for (int m = 0; m < conf->listeners[l].nmembers; m++) {
 			struct pair *p = &e->pairs[e->npairs++];
 
@@ -340,7 +435,7 @@ void hc_engine_stop(struct hc_engine *e)
 		return;
 	for (int i = 0; i < e->npairs; i++)
 		ev_timer_stop(e->loop, &e->pairs[i].timer);
-	hc_http_free(e->http);
+	hc_http_free(e->http); /* abandons the requests in flight */
 	free(e);
 }
 
@@ -348,5 +443,5 @@ const struct hc_view *hc_view(const struct hc_engine *e, int listener, int membe
 {
 	assert(listener >= 0 && listener < e->conf->nlisteners);
 	assert(member >= 0 && member < e->conf->listeners[listener].nmembers);
-	return &e->pairs[e->first[listener] + member].view;
+	return &engine_pair((struct hc_engine *)e, listener, member)->view;
 }

@@ -38,27 +38,72 @@ enum hc_reason {
 	HC_REASON_NETWORK,       /* other socket errors (unreachable, reset) */
 };
 
+/* What Patroni's JSON body said (GET /primary and friends). */
+struct hc_patroni {
+	bool present;            /* a JSON object was read */
+	char role[16];           /* master, primary, replica, demoted, ...; "" if absent */
+	char state[24];          /* running, starting, stopping, unknown, ...; "" if absent */
+	long long timeline;      /* 0 if absent */
+};
+
 struct hc_result {
 	enum hc_reason reason;
 	int http_status;         /* 0 when there was no reply */
 	double duration_ms;
 	char detail[128];        /* e.g. "connection refused", "HTTP 503" */
+	struct hc_patroni patroni;
 };
+
+/*
+ * What one result says about a server, once the status and the body are
+ * weighed. An answer is a verdict; silence is only a doubt.
+ */
+enum hc_evidence {
+	HC_EVIDENCE_PROOF,       /* expected status, and the body: a running primary (writable) */
+	HC_EVIDENCE_PASS,        /* expected status, nothing in a body against it */
+	HC_EVIDENCE_DENIAL,      /* an answer against it, with nothing to say why (a bare 503) */
+	HC_EVIDENCE_GONE,        /* an answer against it whose body says stopping, demoted, replica... */
+	HC_EVIDENCE_SILENCE,     /* no answer: timeout, refused, reset, malformed, TLS */
+};
+
+/* Weighs one result; pure. A body counts only with check_body = patroni. */
+enum hc_evidence hc_evidence_of(const struct hc_result *r, enum conf_check_body body);
+
+/* Reads Patroni's JSON reply; 0, or -1 (out untouched but present = false) if not JSON. */
+int hc_patroni_parse(const char *body, size_t len, struct hc_patroni *out);
 
 /* The hysteresis, pure: one step per check result. */
 struct hc_health {
 	enum hc_status status;
 	int streak;              /* consecutive results against the current status */
+	int failed;              /* consecutive failed checks, whatever the status */
+	/* DOWN on conclusive evidence (or `fall` failures): its sessions may be
+	 * cut. A DOWN on a lone answer (a bare 503) stops new sessions only. */
+	bool conclusive;
 };
 
-/* Applies one result; returns true when status changed. */
+/* HAProxy's rules: applies one result; returns true when status changed. */
 bool hc_step(struct hc_health *h, int rise, int fall, bool passed);
+
+/*
+ * The write port's rules (balance single): an answer against the server
+ * marks it DOWN at once; a proof of a writable primary marks it UP at once,
+ * whatever rise says; silence counts toward fall as in hc_step. Sets
+ * *concluded when the DOWN became conclusive at this step. Returns true
+ * when status changed.
+ */
+bool hc_step_single(struct hc_health *h, int rise, int fall, enum hc_evidence ev,
+                    bool *concluded);
+
+/* Marks a DOWN conclusive (another server proved it is the primary); true if it was not. */
+bool hc_conclude(struct hc_health *h);
 
 /* Delay until the next check: inter, fastinter while changing, downinter while DOWN. */
 uint64_t hc_next_interval_us(const struct hc_health *h, const struct conf_tunables *t);
 
 const char *hc_status_name(enum hc_status status);
 const char *hc_reason_name(enum hc_reason reason);
+const char *hc_evidence_name(enum hc_evidence evidence);
 
 /* What the stats page and the proxy may read of one pair. */
 struct hc_view {
@@ -69,13 +114,32 @@ struct hc_view {
 	uint64_t down_transitions;
 	double last_change;      /* ev_now() of the last status change, 0 = never */
 	double downtime;         /* seconds spent DOWN (or INIT), until last_change */
+	long long timeline;      /* of the last proof of a primary, 0 = none */
+};
+
+/* What the stats page may read of a `single` listener: its primary's gaps. */
+struct hc_listener_view {
+	bool hunting;            /* checking every server at hunt_interval */
+	long long timeline;      /* of the last proven primary, 0 = none yet */
+	uint64_t gaps;           /* times the listener lost its one primary */
+	double gap_seconds;      /* in all, ended gaps only */
+	double last_gap;         /* seconds, the last ended gap; 0 = none */
+	double gap_since;        /* ev_now() when the current gap began, 0 = none */
+};
+
+/*
+ * One change of a pair: its status (from != to), or a DOWN that just became
+ * conclusive (from == to == DOWN). concluded: the sessions may go now.
+ */
+struct hc_change {
+	enum hc_status from, to;
+	bool concluded;
+	const struct hc_result *result;
 };
 
 struct hc_engine;
 
-typedef void hc_change_fn(void *arg, int listener, int member,
-                          enum hc_status from, enum hc_status to,
-                          const struct hc_result *result);
+typedef void hc_change_fn(void *arg, int listener, int member, const struct hc_change *change);
 
 /*
  * Starts checking every member of every listener of conf (which must outlive
@@ -96,13 +160,11 @@ struct hc_engine *hc_engine_start_from(const struct hc_engine *previous,
                                        const struct conf *conf, char *err, size_t errlen);
 
 /*
- * Two servers of a `single` listener claim the role (two answer /primary):
- * the contested pairs are checked again at once and then at fastinter, and
- * one failure marks a contested pair DOWN, so the stale claimant is dropped
- * after one check instead of `fall` of them. The proxy clears it once one
- * claimant remains.
+ * The proxy saw a sign that a `single` listener's primary may be leaving (a
+ * connect refused or reset, a session closed by the server): every server
+ * of the listener is checked at hunt_interval until one primary is proven.
  */
-void hc_set_contested(struct hc_engine *engine, int listener, int member, bool contested);
+void hc_suspect(struct hc_engine *engine, int listener, int member, const char *why);
 
 /* MAINT: stops checking the pair (its status stays), or resumes at once. */
 void hc_set_paused(struct hc_engine *engine, int listener, int member, bool paused);
@@ -116,5 +178,7 @@ static inline bool hc_is_up(const struct hc_engine *engine, int listener, int me
 
 /* Has the listener a server UP, i.e. one it could route to? */
 bool hc_listener_has_up(const struct hc_engine *engine, int listener);
+
+const struct hc_listener_view *hc_listener_view(const struct hc_engine *engine, int listener);
 
 #endif

@@ -9,6 +9,7 @@
  */
 #include "health/internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,11 @@
 #include <ev.h>
 
 /*
- * Patroni answers in a few hundred bytes. A body far larger is not worth
- * reading: the status line and headers have arrived by then, so stop there
- * and judge on the status, never holding more than curl's own buffer.
+ * Patroni answers in a few hundred bytes (a primary lists its replicas). A
+ * body far larger is not worth reading: the status line and headers have
+ * arrived by then, so stop there and judge on the status alone.
  */
-#define BODY_CAP (64 * 1024)
+#define BODY_CAP (16 * 1024)
 
 #define URL_MAX (16 + 3 * CONF_HOST_MAX + CONF_PATH_MAX)
 
@@ -35,18 +36,20 @@ struct watch {
 };
 
 /* One check in flight. */
-struct request {
+struct hc_request {
 	struct hc_http *http;
 	CURL *easy;
 	void *token;
 	int expect_status;
 	uint64_t timeout_us;
 	double started;          /* monotonic seconds */
+	bool read_body;          /* check_body = patroni: keep it and parse it */
 	size_t body_len;
 	bool body_capped;
 	char url[URL_MAX];
 	char errbuf[CURL_ERROR_SIZE];
-	LIST_ENTRY(request) entry;
+	LIST_ENTRY(hc_request) entry;
+	char body[BODY_CAP];
 };
 
 struct hc_http {
@@ -54,7 +57,7 @@ struct hc_http {
 	CURLM *multi;
 	ev_timer timer;          /* the one timeout curl asks for */
 	void (*done)(void *token, const struct hc_result *result);
-	LIST_HEAD(, request) requests;
+	LIST_HEAD(, hc_request) requests;
 	LIST_HEAD(, watch) watches;
 };
 
@@ -68,16 +71,17 @@ static double monotonic_seconds(void)
 
 /* ---- one request ---- */
 
-static size_t discard_body(char *data, size_t size, size_t n, void *arg)
+static size_t keep_body(char *data, size_t size, size_t n, void *arg)
 {
-	struct request *r = arg;
+	struct hc_request *r = arg;
 
-	(void)data;
-	r->body_len += size * n;
-	if (r->body_len > BODY_CAP) {
+	if (size * n > BODY_CAP - r->body_len) {
 		r->body_capped = true;
 		return 0; /* anything but size * n aborts the transfer */
 	}
+	if (r->read_body)
+		memcpy(r->body + r->body_len, data, size * n);
+	r->body_len += size * n;
 	return size * n;
 }
 
@@ -104,7 +108,7 @@ static int format_host(char *out, size_t len, const char *host)
 	return 0;
 }
 
-static int build_url(struct request *r, const struct conf_listener *l,
+static int build_url(struct hc_request *r, const struct conf_listener *l,
                      const struct conf_server *s, const struct conf_tunables *t)
 {
 	char host[3 * CONF_HOST_MAX + 3];
@@ -118,9 +122,10 @@ static int build_url(struct request *r, const struct conf_listener *l,
 	return n > 0 && (size_t)n < sizeof r->url ? 0 : -1;
 }
 
-static CURLcode set_method(CURL *e, const char *method)
+static CURLcode set_method(CURL *e, const char *method, bool read_body)
 {
-	if (!method[0] || strcmp(method, "GET") == 0)
+	/* Patroni's HEAD and GET answer with the same status; only GET has the body. */
+	if (!method[0] || strcmp(method, "GET") == 0 || (read_body && !strcmp(method, "HEAD")))
 		return CURLE_OK;
 	/* Patroni's HEAD reply has no Content-Length: NOBODY makes curl stop at the headers. */
 	if (strcmp(method, "HEAD") == 0)
@@ -155,7 +160,7 @@ static CURLcode set_tls(CURL *e, const struct conf_tunables *t)
 	return c;
 }
 
-static int set_options(struct request *r, const struct conf_listener *l,
+static int set_options(struct hc_request *r, const struct conf_listener *l,
                        const struct conf_tunables *t)
 {
 	CURL *e = r->easy;
@@ -176,16 +181,16 @@ static int set_options(struct request *r, const struct conf_listener *l,
 	    curl_easy_setopt(e, CURLOPT_USERAGENT, "pgfront-check") ||
 	    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) ||
 	    curl_easy_setopt(e, CURLOPT_HTTP09_ALLOWED, 0L) ||
-	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_body) ||
+	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, keep_body) ||
 	    curl_easy_setopt(e, CURLOPT_WRITEDATA, r) ||
-	    set_method(e, l->check_method))
+	    set_method(e, l->check_method, r->read_body))
 		return -1;
 	if (t->check_tls && set_tls(e, t))
 		return -1;
 	return 0;
 }
 
-static void request_destroy(struct request *r)
+static void request_destroy(struct hc_request *r)
 {
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
@@ -193,7 +198,7 @@ static void request_destroy(struct request *r)
 }
 
 /* For a request the multi handle has: removing it closes its connection. */
-static void request_finish(struct request *r)
+static void request_finish(struct hc_request *r)
 {
 	curl_multi_remove_handle(r->http->multi, r->easy);
 	LIST_REMOVE(r, entry);
@@ -202,16 +207,18 @@ static void request_finish(struct request *r)
 
 int hc_http_start(struct hc_http *http, const struct conf_listener *l,
                   const struct conf_server *s, const struct conf_tunables *t,
-                  void *token, char *err, size_t errlen)
+                  void *token, struct hc_request **started, char *err, size_t errlen)
 {
-	struct request *r = calloc(1, sizeof *r);
+	struct hc_request *r = malloc(sizeof *r);
 	CURLMcode mc;
 
 	if (!r) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	memset(r, 0, offsetof(struct hc_request, body)); /* the body is written before read */
 	r->http = http;
+	r->read_body = l->check_body == CONF_CHECK_BODY_PATRONI;
 	r->token = token;
 	r->expect_status = l->expect_status;
 	r->timeout_us = t->timeout_check_us;
@@ -234,7 +241,13 @@ int hc_http_start(struct hc_http *http, const struct conf_listener *l,
 		return -1;
 	}
 	LIST_INSERT_HEAD(&http->requests, r, entry);
+	*started = r;
 	return 0;
+}
+
+void hc_http_cancel(struct hc_request *r)
+{
+	request_finish(r);
 }
 
 /* ---- curl's multi handle on the libev loop ---- */
@@ -243,19 +256,22 @@ static void deliver(struct hc_http *http, CURL *easy, CURLcode code)
 {
 	struct hc_result result = { 0 };
 	char *priv = NULL;
-	struct request *r;
+	struct hc_request *r;
 	long status = 0, os_errno = 0;
 	void *token;
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
-	r = (struct request *)priv;
+	r = (struct hc_request *)priv;
 	/* The cap stopped a body after complete headers: the status stands. */
 	if (code == CURLE_WRITE_ERROR && r->body_capped)
 		code = CURLE_OK;
 	hc_http_classify(&result, code, status, os_errno, r->errbuf, r->expect_status,
 	                 r->timeout_us);
+	/* A cut-off body is no body: judged on the status alone. */
+	if (r->read_body && code == CURLE_OK && !r->body_capped)
+		hc_patroni_parse(r->body, r->body_len, &result.patroni);
 	result.duration_ms = (monotonic_seconds() - r->started) * 1e3;
 	token = r->token;
 	request_finish(r);
@@ -392,7 +408,7 @@ struct hc_http *hc_http_new(struct ev_loop *loop,
 
 void hc_http_free(struct hc_http *http)
 {
-	struct request *r;
+	struct hc_request *r;
 	struct watch *w;
 
 	if (!http)

@@ -1,7 +1,8 @@
 /*
  * The rise/fall hysteresis of one (listener, server) pair, as HAProxy counts
  * it, with one difference: pgfront starts a server in INIT, which routes
- * nothing, and lets the very first result decide. Waiting for `rise` passes
+ * nothing, and lets the very first result decide. And the write port's
+ * rules (hc_step_single), where Patroni's answers are verdicts. Waiting for `rise` passes
  * at start would only delay the first route to a healthy primary, and the
  * routing decision made before any check is already the safe one.
  *
@@ -25,7 +26,7 @@ static bool step_toward(struct hc_health *h, int needed, enum hc_status to)
 	return true;
 }
 
-bool hc_step(struct hc_health *h, int rise, int fall, bool passed)
+static bool step(struct hc_health *h, int rise, int fall, bool passed)
 {
 	switch (h->status) {
 	case HC_STATUS_INIT:
@@ -46,6 +47,62 @@ bool hc_step(struct hc_health *h, int rise, int fall, bool passed)
 		return step_toward(h, rise, HC_STATUS_UP);
 	}
 	return false;
+}
+
+bool hc_step(struct hc_health *h, int rise, int fall, bool passed)
+{
+	bool changed = step(h, rise, fall, passed);
+
+	h->failed = passed ? 0 : h->failed + 1;
+	/* HAProxy marks nothing DOWN but on `fall` failures: always conclusive */
+	h->conclusive = h->status == HC_STATUS_DOWN;
+	return changed;
+}
+
+static void go(struct hc_health *h, enum hc_status to)
+{
+	h->status = to;
+	h->streak = 0;
+}
+
+bool hc_conclude(struct hc_health *h)
+{
+	if (h->status != HC_STATUS_DOWN || h->conclusive)
+		return false;
+	h->conclusive = true;
+	return true;
+}
+
+bool hc_step_single(struct hc_health *h, int rise, int fall, enum hc_evidence ev,
+                    bool *concluded)
+{
+	enum hc_status from = h->status;
+	bool was_conclusive = from == HC_STATUS_DOWN && h->conclusive;
+	bool passed = ev == HC_EVIDENCE_PROOF || ev == HC_EVIDENCE_PASS;
+
+	h->failed = passed ? 0 : h->failed + 1;
+	switch (ev) {
+	case HC_EVIDENCE_PROOF:
+		go(h, HC_STATUS_UP);
+		break;
+	case HC_EVIDENCE_PASS:
+	case HC_EVIDENCE_SILENCE:
+		step(h, rise, fall, passed);
+		break;
+	case HC_EVIDENCE_DENIAL:
+	case HC_EVIDENCE_GONE:
+		if (from != HC_STATUS_DOWN)
+			go(h, HC_STATUS_DOWN);
+		else
+			h->streak = 0;
+		break;
+	}
+	/* A server that never routed anything has no sessions to spare. */
+	h->conclusive = h->status == HC_STATUS_DOWN &&
+	                (was_conclusive || from == HC_STATUS_INIT || ev == HC_EVIDENCE_GONE ||
+	                 h->failed >= at_least_one(fall));
+	*concluded = h->conclusive && !was_conclusive;
+	return h->status != from;
 }
 
 /* HAProxy's rule: fastinter and downinter default to inter when unset. */
@@ -85,6 +142,21 @@ static const char *const reason_names[] = {
 	[HC_REASON_TLS] = "tls",
 	[HC_REASON_NETWORK] = "network",
 };
+
+static const char *const evidence_names[] = {
+	[HC_EVIDENCE_PROOF] = "proof",
+	[HC_EVIDENCE_PASS] = "pass",
+	[HC_EVIDENCE_DENIAL] = "denial",
+	[HC_EVIDENCE_GONE] = "gone",
+	[HC_EVIDENCE_SILENCE] = "silence",
+};
+
+const char *hc_evidence_name(enum hc_evidence evidence)
+{
+	if ((unsigned)evidence >= sizeof evidence_names / sizeof evidence_names[0])
+		return "?";
+	return evidence_names[evidence];
+}
 
 const char *hc_status_name(enum hc_status status)
 {

@@ -11,6 +11,7 @@
 #include "health/health.h"
 
 struct hc_http;
+struct hc_request;
 
 /* The curl multi handle on loop; done is called once per started check. */
 struct hc_http *hc_http_new(struct ev_loop *loop,
@@ -19,10 +20,13 @@ struct hc_http *hc_http_new(struct ev_loop *loop,
 /* Abandons checks in flight without calling done for them. */
 void hc_http_free(struct hc_http *http);
 
-/* Starts one check of server as listener's member with tunables t. */
+/* Starts one check of server as listener's member with tunables t; *started
+ * is the request until done is called for it, or it is cancelled. */
 int hc_http_start(struct hc_http *http, const struct conf_listener *listener,
                   const struct conf_server *server, const struct conf_tunables *t,
-                  void *token, char *err, size_t errlen);
+                  void *token, struct hc_request **started, char *err, size_t errlen);
+/* Abandons one check in flight: done is not called for it. */
+void hc_http_cancel(struct hc_request *request);
 
 /*
  * The verdict on one finished transfer, pure: curl_code is a CURLcode,

@@ -456,15 +456,14 @@ struct changes {
 	enum hc_status to[CONF_MAX_SERVERS];
 };
 
-static void on_change(void *arg, int listener, int member, enum hc_status from,
-                      enum hc_status to, const struct hc_result *result)
+static void on_change(void *arg, int listener, int member, const struct hc_change *change)
 {
 	struct changes *ch = arg;
 
-	(void)result;
 	assert_int_equal(listener, 0);
-	ch->from[member] = from;
-	ch->to[member] = to;
+	assert_non_null(change->result);
+	ch->from[member] = change->from;
+	ch->to[member] = change->to;
 	if (++ch->count == ch->expected)
 		ev_break(ev_default_loop(0), EVBREAK_ONE);
 }
@@ -487,6 +486,8 @@ static struct conf *test_conf(const char *method)
 	snprintf(l->check_method, sizeof l->check_method, "%s", method);
 	snprintf(l->check_path, sizeof l->check_path, "/primary");
 	l->expect_status = 200;
+	l->balance = CONF_BALANCE_ROUNDROBIN;
+	l->hunt_interval_us = 100000;
 	return c;
 }
 

@@ -173,13 +173,13 @@ static void test_check_health_scale(void **state)
 
 	(void)state;
 	/* HAProxy's 0..rise+fall-1: DOWN 0, DOWN 1/2 is 1, UP from rise (2) to 4. */
-	m.health = (struct hc_health){ HC_STATUS_DOWN, 0 };
+	m.health = (struct hc_health){ .status = HC_STATUS_DOWN };
 	assert_int_equal(stats_check_health(&m), 0);
-	m.health = (struct hc_health){ HC_STATUS_DOWN, 1 };
+	m.health = (struct hc_health){ .status = HC_STATUS_DOWN, .streak = 1 };
 	assert_int_equal(stats_check_health(&m), 1);
-	m.health = (struct hc_health){ HC_STATUS_UP, 0 };
+	m.health = (struct hc_health){ .status = HC_STATUS_UP, .streak = 0 };
 	assert_int_equal(stats_check_health(&m), 4);
-	m.health = (struct hc_health){ HC_STATUS_UP, 2 };
+	m.health = (struct hc_health){ .status = HC_STATUS_UP, .streak = 2 };
 	assert_int_equal(stats_check_health(&m), 2);
 }
 
