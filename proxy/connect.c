@@ -40,6 +40,7 @@ static void connect_failed(struct session *s, const char *why)
 	log_limited(&connect_errors_rl, CONF_LOG_WARNING, "%s/%s: connect from %s failed: %s",
 	            l->conf->name, server_conf(s, member)->name, s->client, why);
 	snprintf(s->connect_error, sizeof s->connect_error, "%s", why);
+	listener_suspect_server(l, member, "a connect failed");
 	ev_io_stop(s->proxy->loop, &s->up.out);
 	ev_timer_stop(s->proxy->loop, &s->timer);
 	if (s->server_fd >= 0)

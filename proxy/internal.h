@@ -118,6 +118,7 @@ void listener_slot_freed(struct proxy_listener *l);
 void listener_queue_remove(struct session *s);
 bool listener_hold_for_retry(struct session *s);
 void listener_track_primaries(struct proxy_listener *l);
+void listener_suspect_server(struct proxy_listener *l, int member, const char *why);
 void listener_close_binds(struct proxy_listener *l);
 int listener_bind_addr(const struct conf_addr *addr, char *err, size_t errlen);
 void listener_init_watchers(struct proxy_listener *l);

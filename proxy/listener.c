@@ -474,22 +474,29 @@ void listener_track_primaries(struct proxy_listener *l)
 	else if (up <= 1 && l->ambiguous)
 		log_notice("%s: one primary again (%s)", l->conf->name, up ? names : "none up");
 	l->ambiguous = up > 1;
-	for (int i = 0; i < l->conf->nmembers; i++)
-		hc_set_contested(l->proxy->health, l->index, i,
-		                 l->ambiguous && hc_is_up(l->proxy->health, l->index, i));
 }
 
-void proxy_health_changed(void *arg, int listener, int member, enum hc_status from,
-                          enum hc_status to, const struct hc_result *result)
+/*
+ * A write port's server refused a connection, or ended a session on its
+ * own: the primary may be leaving, so the health engine looks at once
+ * instead of at its next check.
+ */
+void listener_suspect_server(struct proxy_listener *l, int member, const char *why)
+{
+	if (l->conf->balance == CONF_BALANCE_SINGLE && l->proxy->health)
+		hc_suspect(l->proxy->health, l->index, member, why);
+}
+
+void proxy_health_changed(void *arg, int listener, int member, const struct hc_change *change)
 {
 	struct proxy *proxy = arg;
 	struct proxy_listener *l = proxy->listeners[listener];
 
-	(void)from;
-	(void)result;
 	if (l->conf->balance == CONF_BALANCE_SINGLE)
 		listener_track_primaries(l);
-	if (to != HC_STATUS_UP &&
+	/* A DOWN on a lone answer only stops new sessions: the open ones go
+	 * once it is certain (the health engine says when). */
+	if (change->concluded &&
 	    l->conf->members[member].t.on_marked_down == CONF_ON_DOWN_SHUTDOWN_SESSIONS)
 		shutdown_member_sessions(l, member);
 	/* A server UP, or a second primary gone: held clients may go now. */

@@ -99,6 +99,8 @@ static void source_eof(struct session *s, struct relay_dir *d)
 	struct relay_dir *other = is_up(s, d) ? &s->down : &s->up;
 
 	d->eof = true;
+	if (!is_up(s, d) && !other->eof)
+		listener_suspect_server(s->listener, s->member, "it closed a session");
 	ev_io_stop(s->proxy->loop, &d->in);
 	shutdown(d->out.fd, SHUT_WR);
 	if (other->eof)

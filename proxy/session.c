@@ -125,6 +125,8 @@ void session_end(struct session *s, enum session_end why)
 {
 	int client_fd = s->client_fd;
 
+	if (why == SESSION_END_SERVER_ERROR && s->member >= 0)
+		listener_suspect_server(s->listener, s->member, "a session failed");
 	log_end(s, why);
 	session_release(s);
 	close(client_fd);
