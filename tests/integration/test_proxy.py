@@ -244,7 +244,9 @@ def test_two_primaries_refuse_new_write_sessions(pgfront, http_stub, tcp_server)
     second = http_stub("127.0.0.22", mode="status503")
     tcp_server("127.0.0.21", 5432)
     tcp_server("127.0.0.22", 5432)
-    p = pgfront(config({"n1": "127.0.0.21", "n2": "127.0.0.22"}, balance="single"))
+    # hold_when_down 0s: refused at once, not held (the write port's default)
+    p = pgfront(config({"n1": "127.0.0.21", "n2": "127.0.0.22"}, balance="single",
+                       defaults={"hold_when_down": "0s"}))
     p.wait_log(r"front/n1: INIT -> UP")
     with connect() as c:
         c.sendall(b"x")
@@ -358,7 +360,8 @@ def test_connect_failure_retries_on_another_server(pgfront, http_stub, tcp_serve
 
 def test_connect_failure_everywhere_is_told(pgfront, http_stub):
     http_stub("127.0.0.21")             # check passes; nothing listens on :5432
-    p = pgfront(config({"n1": "127.0.0.21"}, balance="single", defaults={"retries": 2}))
+    p = pgfront(config({"n1": "127.0.0.21"}, balance="single",
+                       defaults={"retries": 2, "hold_when_down": "0s"}))
     p.wait_log(r"front/n1: INIT -> UP")
     _, fields = refusal()
     assert fields["M"] == ("pgfront: could not connect to server n1 for front: "
@@ -522,7 +525,7 @@ def test_true_split_brain_stays_refused(pgfront, http_stub, tcp_server):
     tcp_server("127.0.0.21", 5432)
     tcp_server("127.0.0.22", 5432)
     p = pgfront(config({"n1": "127.0.0.21", "n2": "127.0.0.22"}, balance="single",
-                       defaults={"fastinter": "100ms"}))
+                       defaults={"fastinter": "100ms", "hold_when_down": "0s"}))
     p.wait_log(r"front/n1: INIT -> UP")
     second.set_mode("patroni200")
     p.wait_log(r"front: 2 servers claim to be primary")

@@ -24,7 +24,7 @@ from html.parser import HTMLParser
 import pytest
 
 from helpers import REPO
-from helpers.stubs import HttpStub
+from helpers.stubs import PatroniStub
 
 HOST = "127.0.0.222"
 NODES = {"ubn-pgsql-1": "127.0.0.31", "ubn-pgsql-2": "127.0.0.32", "ubn-pgsql-3": "127.0.0.33"}
@@ -112,21 +112,6 @@ def status_of(answer):
     m = re.match(rb"HTTP/1\.1 (\d{3}) ", answer)
     assert m, "not an HTTP answer: %r" % answer[:200]
     return int(m.group(1))
-
-
-class PatroniStub(HttpStub):
-    """Answers as Patroni does: 200 to HEAD /primary on the primary and to
-    HEAD /replica on a replica, 503 to anything else. role may be changed."""
-
-    def __init__(self, host, role):
-        self.role = role
-        super().__init__(host, 8008, "patroni200")
-
-    def handle(self, conn, peer):
-        line = self.read_request(conn)
-        ok = line.startswith("HEAD /%s " % self.role)
-        conn.sendall(b"HTTP/1.0 200 OK\r\n\r\n" if ok else
-                     b"HTTP/1.0 503 Service Unavailable\r\n\r\n")
 
 
 @pytest.fixture

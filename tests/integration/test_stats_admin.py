@@ -102,7 +102,8 @@ def test_admin_needs_admin_yes(pgfront, seed_cluster):
 
 
 def test_drain_keeps_the_open_session_and_refuses_new_ones(pgfront, seed_cluster):
-    pgfront(config(7046, (7047, 7048), stats={"admin": "yes"}))
+    # hold_when_down 0s: a new client is refused, not held for the write port's hold
+    pgfront(config(7046, (7047, 7048), stats={"admin": "yes"}, defaults={"hold_when_down": "0s"}))
     wait_statuses(7046, SETTLED)
     with socket.create_connection((HOST, 7047), timeout=5) as open_one:
         assert echo(open_one, b"before") == b"before"
@@ -133,7 +134,7 @@ def test_drain_keeps_the_open_session_and_refuses_new_ones(pgfront, seed_cluster
 
 
 def test_maint_pauses_checks_and_shows_maint(pgfront, seed_cluster):
-    pgfront(config(7049, (7050, 7051), stats={"admin": "yes"}))
+    pgfront(config(7049, (7050, 7051), stats={"admin": "yes"}, defaults={"hold_when_down": "0s"}))
     wait_statuses(7049, SETTLED)
     assert post(7049, "action=maint&target=postgres_write/ubn-pgsql-1")[0] == 200
     wait_statuses(7049, {W1: "MAINT"})

@@ -8,6 +8,7 @@ TcpServer("127.0.0.21", 5432) make one fake node.
 """
 
 import hashlib
+import json
 import random
 import socket
 import threading
@@ -178,6 +179,9 @@ class HttpStub(_Server):
 
     def handle(self, conn, peer):
         self.read_request(conn)
+        self.answer_by_mode(conn)
+
+    def answer_by_mode(self, conn):
         with self._mode_changed:
             mode = self._mode
             response = self._response
@@ -204,6 +208,65 @@ class HttpStub(_Server):
             time.sleep(0.02)
         with self._mode_changed:
             return list(self.requests)
+
+
+class PatroniStub(HttpStub):
+    """Answers as Patroni 3.0's REST API does (patroni/api.py, do_GET): the
+    status from the leader lock and the path, a JSON body on GET (none on
+    HEAD) with what PostgreSQL reported: state, role, timeline.
+
+      role      "primary" (holds the lock: 200 on /primary; the body says
+                role master once promoted), "replica" (200 on /replica),
+                or "down" (503 to everything, PostgreSQL stopped)
+      state     PostgreSQL's state in the body: running, stopping, unknown...
+      body_role the body's role, when it differs from what role implies
+                (a new primary mid-promotion: role primary, body_role replica)
+      timeline  the body's timeline
+
+    Every HttpStub mode still applies (silent, closed, garbage...); the
+    Patroni answer is mode "patroni200", the default."""
+
+    def __init__(self, host, role="replica", timeline=1, port=8008):
+        self.role, self.state, self.body_role, self.timeline = role, "running", None, timeline
+        super().__init__(host, port, "patroni200")
+
+    def set(self, role=None, state=None, body_role=None, timeline=None):
+        """Change what the node says; body_role is reset unless given."""
+        with self._mode_changed:
+            if role is not None:
+                self.role = role
+            if state is not None:
+                self.state = state
+            if timeline is not None:
+                self.timeline = timeline
+            self.body_role = body_role
+
+    def handle(self, conn, peer):
+        line = self.read_request(conn)
+        with self._mode_changed:
+            if self._mode != "patroni200":
+                patroni = None
+            else:
+                patroni = (self.role, self.state, self.body_role, self.timeline)
+        if patroni is None:
+            self.answer_by_mode(conn)
+            return
+        role, state, body_role, timeline = patroni
+        method, path = (line.split() + ["", ""])[:2]
+        if role == "down":
+            ok, body = False, {"state": "stopped", "role": "replica"}
+        else:
+            ok = path.startswith("/primary") if role == "primary" else \
+                path.startswith("/replica") and state == "running"
+            body = {"state": state, "timeline": timeline,
+                    "role": body_role or ("master" if role == "primary" else "replica")}
+        head = b"HTTP/1.0 200 OK\r\n" if ok else b"HTTP/1.0 503 Service Unavailable\r\n"
+        head += b"Content-Type: application/json\r\n\r\n"
+        conn.sendall(head if method == "HEAD" else head + json.dumps(body).encode())
+
+    def requests_since(self, t):
+        with self._mode_changed:
+            return [r for r in self.requests if r[0] >= t]
 
 
 def pattern(n, seed=1):
