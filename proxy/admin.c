@@ -51,15 +51,11 @@ int proxy_kill_sessions(struct proxy *proxy, int listener, int member)
 	struct proxy_member *m = &l->members[member];
 	int killed = 0;
 
-	/* Freed slots would go to queued clients, whose sessions would land at
-	 * the head of this very list: let the queue wait until the list is empty. */
-	l->hold_queue = true;
-	while (m->sessions) {
-		session_end(m->sessions, SESSION_END_KILLED);
+	/* Freed slots only schedule the queue: no new session joins this list meanwhile. */
+	while (!list_empty(&m->sessions)) {
+		session_end(member_first(m), SESSION_END_KILLED);
 		killed++;
 	}
-	l->hold_queue = false;
-	listener_slot_freed(l);
 	log_notice("%s/%s: %d session(s) killed by the operator", l->conf->name,
 	           server_name(l, member), killed);
 	return killed;

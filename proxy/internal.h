@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/list.h"
 #include "proxy/proxy.h"
 
 /* As HAProxy's default bufsize: one buffer per direction, only while busy. */
@@ -25,10 +26,12 @@ struct relay_buf {
 	uint8_t data[RELAY_BUF_SIZE];
 };
 
+/* Where a session is: each state but ROUTING is on exactly one list. */
 enum session_state {
-	SESSION_QUEUED,       /* waiting for a free slot on a server */
-	SESSION_CONNECTING,   /* connecting to the chosen server */
-	SESSION_RELAYING,
+	SESSION_ROUTING,      /* just accepted, or out of the queue: on no list */
+	SESSION_QUEUED,       /* on the listener's queue, or its paused list */
+	SESSION_CONNECTING,   /* connecting to the chosen server: on its registry */
+	SESSION_RELAYING,     /* on its server's registry */
 };
 
 enum session_end {
@@ -68,9 +71,11 @@ struct session {
 	ev_tstamp last_server;
 	int attempts;             /* connection attempts so far */
 	uint32_t tried;           /* members already tried, a bit each */
-	bool retry_paused;        /* queued only to wait RETRY_PAUSE before trying again */
+	bool retry_paused;        /* on the paused list, not the queue: waits RETRY_PAUSE */
+	bool gone_watched;        /* client_fd is in proxy->gone_fd */
 	char connect_error[64];   /* why the last attempt failed */
-	struct session *prev, *next; /* in the member's registry or the listener's queue */
+	struct list_node queue_node;  /* on the listener's queue or paused list */
+	struct list_node member_node; /* on the member's registry (member >= 0) */
 	char client[64];          /* "address:port" for the log */
 };
 
@@ -79,7 +84,7 @@ struct refusal;
 struct proxy_member {
 	enum proxy_admin admin;
 	struct proxy_server_counters c;
-	struct session *sessions; /* registry: every session connecting or relaying to it */
+	struct list sessions;     /* registry: every session connecting or relaying to it */
 };
 
 struct proxy_listener {
@@ -89,9 +94,10 @@ struct proxy_listener {
 	int fds[CONF_MAX_BINDS];
 	ev_io accept_watchers[CONF_MAX_BINDS];
 	struct proxy_member members[CONF_MAX_SERVERS];
-	struct session *queue_head, *queue_tail;
+	struct list queue;        /* FIFO of sessions waiting for a server with room */
+	struct list paused;       /* held sessions waiting RETRY_PAUSE to try again */
+	ev_idle serve;            /* serves the queue, outside whatever freed a slot */
 	unsigned cursor;          /* round-robin position */
-	bool hold_queue;          /* closing sessions in bulk: hand out no slot meanwhile */
 	bool ambiguous;           /* single: more than one primary right now */
 	struct proxy_listener_counters c;
 };
@@ -103,26 +109,41 @@ struct proxy {
 	struct proxy_listener *listeners[CONF_MAX_LISTENERS]; /* moved, not copied, on reload */
 	int nlisteners;
 	int connections;          /* client sessions, for global maxconn */
-	struct refusal *refusals; /* clients being told why */
-	int nrefusals;
+	struct list refusals;     /* clients being told why */
 	struct relay_buf *free_bufs;
 	int nfree_bufs;
 	ev_timer accept_pause;    /* out of file descriptors: retry accepting later */
+	int gone_fd;              /* epoll set of queued clients, for their hangups */
+	ev_io gone_watcher;       /* on gone_fd, while a client is in it */
+	int gone_watched;
 	bool draining;            /* soft stop: no new clients, sessions go on */
 	bool shutting_down;       /* every session is being closed */
 };
 
+static inline struct session *member_first(const struct proxy_member *m)
+{
+	return LIST_ITEM(m->sessions.first, struct session, member_node);
+}
+
 /* listener.c */
-void listener_dispatch(struct session *s);
-void listener_slot_freed(struct proxy_listener *l);
-void listener_queue_remove(struct session *s);
-bool listener_hold_for_retry(struct session *s);
 void listener_track_primaries(struct proxy_listener *l);
 void listener_suspect_server(struct proxy_listener *l, int member, const char *why);
 void listener_close_binds(struct proxy_listener *l);
 int listener_bind_addr(const struct conf_addr *addr, char *err, size_t errlen);
 void listener_init_watchers(struct proxy_listener *l);
 void listener_start_accepting(struct proxy_listener *l);
+void listener_free(struct proxy_listener *l);
+
+/* queue.c: routing a session, the queue and the hold. */
+int queue_open(struct proxy *proxy, char *err, size_t errlen);
+void queue_close(struct proxy *proxy);
+void queue_init(struct proxy_listener *l);
+void queue_stop(struct proxy_listener *l);
+void listener_dispatch(struct session *s);
+void listener_slot_freed(struct proxy_listener *l);
+void queue_leave(struct session *s);
+bool listener_hold_for_retry(struct session *s);
+struct session *queue_first(const struct proxy_listener *l);
 
 /* session.c */
 struct session *session_new(struct proxy_listener *l, int client_fd, const char *client);

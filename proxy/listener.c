@@ -1,8 +1,9 @@
 /*
- * Listeners: binding, accepting, choosing a server for each new session, the
- * FIFO queue of clients waiting for a free slot, and the reaction to health
- * changes (shutdown-sessions, draining the queue, the two-primaries guard).
+ * Listeners: binding, accepting, and the reaction to health changes
+ * (shutdown-sessions, serving the queue, the two-primaries guard). Routing a
+ * session and the queue are queue.c's.
  */
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,15 +15,12 @@
 #include <arpa/inet.h>
 
 #include "daemon/log.h"
-#include "proxy/balance.h"
 #include "proxy/internal.h"
 
 #define ACCEPTS_PER_WAKEUP 64   /* then let other listeners and sessions run */
 #define ACCEPT_PAUSE 0.1        /* seconds to wait when out of descriptors */
-#define RETRY_PAUSE 0.25        /* seconds between held connection retries */
 
 static struct log_ratelimit accept_errors_rl = { .period = 10, .burst = 5 };
-static struct log_ratelimit ambiguous_rl = { .period = 10, .burst = 5 };
 
 static const char *const refusal_names[] = {
 	[PROXY_REFUSED_NO_SERVER] = "no server",
@@ -41,190 +39,6 @@ const char *proxy_refusal_name(enum proxy_refusal refusal)
 static const char *member_name(const struct proxy_listener *l, int member)
 {
 	return l->proxy->conf->servers[l->conf->members[member].server].name;
-}
-
-static enum balance_verdict pick(struct proxy_listener *l, uint32_t exclude, int *picked)
-{
-	struct balance_member snapshot[CONF_MAX_SERVERS];
-	const struct conf_listener *cl = l->conf;
-
-	for (int i = 0; i < cl->nmembers; i++) {
-		enum proxy_admin admin = l->members[i].admin;
-
-		/* MAINT: the operator took it out, its checks are paused and stale. */
-		snapshot[i].up = hc_is_up(l->proxy->health, l->index, i) && admin != PROXY_ADMIN_MAINT;
-		snapshot[i].drained = admin == PROXY_ADMIN_DRAIN;
-		snapshot[i].backup = cl->members[i].backup;
-		snapshot[i].sessions = l->members[i].c.sessions;
-		snapshot[i].maxconn = cl->members[i].t.maxconn;
-	}
-	return balance_pick(cl->balance, snapshot, cl->nmembers, exclude, &l->cursor, picked);
-}
-
-/* Tells the client why no server took it, as things stand now. */
-static void refuse_for(struct session *s, enum balance_verdict verdict)
-{
-	struct proxy_listener *l = s->listener;
-	char message[200];
-
-	switch (verdict) {
-	case BALANCE_AMBIGUOUS:
-		log_limited(&ambiguous_rl, CONF_LOG_ERR,
-		            "%s: refused %s: more than one server claims to be primary",
-		            l->conf->name, s->client);
-		snprintf(message, sizeof message,
-		         "pgfront: more than one server claims to be primary for %s; "
-		         "new sessions are refused until exactly one remains", l->conf->name);
-		session_refuse(s, PROXY_REFUSED_AMBIGUOUS, message);
-		return;
-	case BALANCE_NONE_UP:
-		snprintf(message, sizeof message, "pgfront: no server available for %s",
-		         l->conf->name);
-		session_refuse(s, PROXY_REFUSED_NO_SERVER, message);
-		return;
-	case BALANCE_FULL:
-	case BALANCE_PICKED: /* a slot came free this very moment: the queue is served next */
-		snprintf(message, sizeof message,
-		         "pgfront: timed out waiting for a free server slot for %s", l->conf->name);
-		session_refuse(s, PROXY_REFUSED_QUEUE_TIMEOUT, message);
-		return;
-	}
-}
-
-static void queue_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct session *s = w->data;
-	int member;
-
-	(void)loop;
-	(void)revents;
-	refuse_for(s, pick(s->listener, 0, &member));
-}
-
-static void retry_pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct session *s = w->data;
-
-	(void)loop;
-	(void)revents;
-	s->retry_paused = false;
-	listener_queue_remove(s);
-	listener_dispatch(s);
-}
-
-static void queue_append(struct session *s, double timeout, void (*cb)(struct ev_loop *,
-                         ev_timer *, int))
-{
-	struct proxy_listener *l = s->listener;
-
-	s->state = SESSION_QUEUED;
-	s->prev = l->queue_tail;
-	s->next = NULL;
-	if (l->queue_tail)
-		l->queue_tail->next = s;
-	else
-		l->queue_head = s;
-	l->queue_tail = s;
-	if (++l->c.queued > l->c.queued_max)
-		l->c.queued_max = l->c.queued;
-	ev_timer_stop(l->proxy->loop, &s->timer);
-	ev_timer_init(&s->timer, cb, timeout, 0.);
-	ev_timer_start(l->proxy->loop, &s->timer);
-}
-
-void listener_queue_remove(struct session *s)
-{
-	struct proxy_listener *l = s->listener;
-
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		l->queue_head = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	else
-		l->queue_tail = s->prev;
-	s->prev = s->next = NULL;
-	l->c.queued--;
-}
-
-/* Seconds this client may still be held waiting for a server (hold_when_down). */
-static double hold_left(const struct session *s)
-{
-	const struct proxy_listener *l = s->listener;
-
-	if (!l->conf->t.hold_when_down_us || l->proxy->shutting_down)
-		return 0;
-	return s->started + (double)l->conf->t.hold_when_down_us / 1e6 - ev_now(l->proxy->loop);
-}
-
-/*
- * Routes a new (or retrying) session: connect, queue, or tell the client why.
- * With hold_when_down, a client that finds no server waits in the queue for
- * one (a switchover leaves the write port without a primary for a second or
- * two) and is refused only when the hold runs out.
- */
-void listener_dispatch(struct session *s)
-{
-	struct proxy_listener *l = s->listener;
-	int member = -1;
-	enum balance_verdict verdict = pick(l, s->tried, &member);
-
-	switch (verdict) {
-	case BALANCE_PICKED:
-		connect_start(s, member);
-		return;
-	case BALANCE_FULL:
-		queue_append(s, (double)l->conf->t.timeout_queue_us / 1e6, queue_timeout_cb);
-		return;
-	case BALANCE_AMBIGUOUS:
-	case BALANCE_NONE_UP:
-		if (hold_left(s) > 0)
-			queue_append(s, hold_left(s), queue_timeout_cb);
-		else
-			refuse_for(s, verdict);
-		return;
-	}
-}
-
-/*
- * Every attempt on the chosen server failed. Mid-switchover, the old primary
- * still passes its check for a moment while PostgreSQL restarts and refuses
- * connections: within hold_when_down, try again shortly, by when the checks
- * may have found the new primary. Returns false if the client must be told.
- */
-bool listener_hold_for_retry(struct session *s)
-{
-	double left = hold_left(s);
-
-	if (left <= 0)
-		return false;
-	s->attempts = 0;
-	s->tried = 0;
-	s->retry_paused = true;
-	queue_append(s, left < RETRY_PAUSE ? left : RETRY_PAUSE, retry_pause_cb);
-	return true;
-}
-
-/* A server slot or a server came free: serve the queue in order. */
-void listener_slot_freed(struct proxy_listener *l)
-{
-	struct session *s = l->queue_head;
-
-	while (s && !l->proxy->shutting_down && !l->hold_queue) {
-		int member;
-
-		if (s->retry_paused) {  /* its own timer says when */
-			s = s->next;
-			continue;
-		}
-		if (pick(l, s->tried, &member) != BALANCE_PICKED)
-			return;
-		listener_queue_remove(s);
-		ev_timer_stop(l->proxy->loop, &s->timer);
-		connect_start(s, member);
-		s = l->queue_head;   /* connect_start may have changed the queue */
-	}
 }
 
 static void format_peer(const struct sockaddr_storage *ss, char *out, size_t len)
@@ -355,6 +169,7 @@ static int listener_bind(struct proxy *proxy, int index, char *err, size_t errle
 	l->proxy = proxy;
 	l->index = index;
 	l->conf = &proxy->conf->listeners[index];
+	queue_init(l);
 	for (int b = 0; b < l->conf->nbinds; b++) {
 		const struct conf_addr *addr = &l->conf->binds[b];
 
@@ -395,6 +210,19 @@ void listener_close_binds(struct proxy_listener *l)
 	}
 }
 
+/* Its sessions are gone; what is left are its watchers. */
+void listener_free(struct proxy_listener *l)
+{
+	if (!l)
+		return;
+	assert(!queue_first(l));
+	for (int m = 0; m < CONF_MAX_SERVERS; m++)
+		assert(list_empty(&l->members[m].sessions));
+	queue_stop(l);
+	listener_close_binds(l);
+	free(l);
+}
+
 static void close_listeners(struct proxy *proxy)
 {
 	for (int i = 0; i < proxy->nlisteners; i++)
@@ -415,6 +243,10 @@ struct proxy *proxy_create(struct ev_loop *loop, const struct conf *conf,
 	proxy->conf = conf;
 	ev_timer_init(&proxy->accept_pause, resume_accepting_cb, ACCEPT_PAUSE, 0.);
 	proxy->accept_pause.data = proxy;
+	if (queue_open(proxy, err, errlen) < 0) {
+		free(proxy);
+		return NULL;
+	}
 	for (int i = 0; i < conf->nlisteners; i++) {
 		proxy->nlisteners = i + 1;
 		if (listener_bind(proxy, i, err, errlen) < 0) {
@@ -443,9 +275,9 @@ static void shutdown_member_sessions(struct proxy_listener *l, int member)
 	int closed = 0;
 
 	/* session_end() unlinks the head; a DOWN server never gets a new one. */
-	while (m->sessions) {
+	while (!list_empty(&m->sessions)) {
 		m->c.killed_on_down++;
-		session_end(m->sessions, SESSION_END_SERVER_DOWN);
+		session_end(member_first(m), SESSION_END_SERVER_DOWN);
 		closed++;
 	}
 	if (closed)
@@ -521,11 +353,11 @@ void proxy_shutdown(struct proxy *proxy)
 
 		if (!l)
 			continue;
-		while (l->queue_head)
-			session_end(l->queue_head, SESSION_END_SHUTDOWN);
+		while (queue_first(l))
+			session_end(queue_first(l), SESSION_END_SHUTDOWN);
 		for (int m = 0; m < l->conf->nmembers; m++)
-			while (l->members[m].sessions)
-				session_end(l->members[m].sessions, SESSION_END_SHUTDOWN);
+			while (!list_empty(&l->members[m].sessions))
+				session_end(member_first(&l->members[m]), SESSION_END_SHUTDOWN);
 	}
 	refuse_shutdown(proxy);
 }
@@ -537,7 +369,8 @@ void proxy_destroy(struct proxy *proxy)
 	if (!proxy->shutting_down)
 		proxy_shutdown(proxy);
 	for (int i = 0; i < proxy->nlisteners; i++)
-		free(proxy->listeners[i]);
+		listener_free(proxy->listeners[i]);
+	queue_close(proxy);
 	relay_free_bufs(proxy);
 	free(proxy);
 }

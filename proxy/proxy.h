@@ -44,8 +44,9 @@ struct proxy_listener_counters {
 	int sessions;             /* clients queued, connecting or relaying */
 	int sessions_max;
 	uint64_t sessions_total;
-	int queued;
+	int queued;               /* waiting for a server, held or paused between retries */
 	int queued_max;
+	uint64_t abandoned;       /* closed while queued: dropped, no server tried for them */
 	uint64_t bytes_in;
 	uint64_t bytes_out;
 	uint64_t refused[PROXY_REFUSAL_COUNT];

@@ -32,7 +32,7 @@ enum refusal_state {
 
 struct refusal {
 	struct proxy *proxy;
-	struct refusal *prev, *next;
+	struct list_node node;  /* on proxy->refusals */
 	int fd;
 	enum refusal_state state;
 	ev_io io;
@@ -56,13 +56,7 @@ static void refusal_close(struct refusal *r)
 	ev_io_stop(proxy->loop, &r->io);
 	ev_timer_stop(proxy->loop, &r->timer);
 	close(r->fd);
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		proxy->refusals = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	proxy->nrefusals--;
+	list_remove(&proxy->refusals, &r->node);
 	free(r);
 }
 
@@ -198,7 +192,7 @@ void refuse_client(struct proxy *proxy, int fd, const char *client, const char *
 	struct refusal *r;
 
 	log_limited(&refused_rl, CONF_LOG_INFO, "refused %s: %s", client, message);
-	if (proxy->nrefusals >= REFUSALS_MAX || !(r = calloc(1, sizeof *r))) {
+	if (proxy->refusals.count >= REFUSALS_MAX || !(r = calloc(1, sizeof *r))) {
 		close(fd);
 		return;
 	}
@@ -207,11 +201,7 @@ void refuse_client(struct proxy *proxy, int fd, const char *client, const char *
 	snprintf(r->client, sizeof r->client, "%s", client);
 	r->reply_len = (uint32_t)pg_error_response(r->reply, sizeof r->reply, "FATAL",
 	                                           "57P03", message);
-	r->next = proxy->refusals;
-	if (proxy->refusals)
-		proxy->refusals->prev = r;
-	proxy->refusals = r;
-	proxy->nrefusals++;
+	list_push_head(&proxy->refusals, &r->node);
 	ev_io_init(&r->io, io_cb, fd, EV_READ);
 	r->io.data = r;
 	ev_io_start(proxy->loop, &r->io);
@@ -222,6 +212,6 @@ void refuse_client(struct proxy *proxy, int fd, const char *client, const char *
 
 void refuse_shutdown(struct proxy *proxy)
 {
-	while (proxy->refusals)
-		refusal_close(proxy->refusals);
+	while (!list_empty(&proxy->refusals))
+		refusal_close(LIST_ITEM(proxy->refusals.first, struct refusal, node));
 }

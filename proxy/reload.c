@@ -145,11 +145,11 @@ static void close_removed(struct proxy *proxy, const struct conf *conf, struct p
 
 		for (int m = 0; m < l->conf->nmembers; m++)
 			if (!keep_listener || !kept(plan, conf, l, m))
-				while (l->members[m].sessions)
-					session_end(l->members[m].sessions, SESSION_END_RELOADED);
+				while (!list_empty(&l->members[m].sessions))
+					session_end(member_first(&l->members[m]), SESSION_END_RELOADED);
 		if (!keep_listener)
-			while (l->queue_head)
-				session_end(l->queue_head, SESSION_END_RELOADED);
+			while (queue_first(l))
+				session_end(queue_first(l), SESSION_END_RELOADED);
 	}
 }
 
@@ -183,13 +183,15 @@ static void remap_members(struct proxy_listener *l, const int *member_from, int 
 	for (int m = 0; m < nmembers; m++) {
 		if (member_from[m] < 0)
 			continue;
-		l->members[m] = old[member_from[m]];
-		for (struct session *s = l->members[m].sessions; s; s = s->next)
-			s->member = m;
+		l->members[m] = old[member_from[m]];   /* a list head moves by copy */
+		for (struct list_node *n = l->members[m].sessions.first; n; n = n->next)
+			LIST_ITEM(n, struct session, member_node)->member = m;
 	}
 	/* Indices changed: what a queued client had tried means nothing now. */
-	for (struct session *s = l->queue_head; s; s = s->next)
-		s->tried = 0;
+	for (struct list_node *n = l->queue.first; n; n = n->next)
+		LIST_ITEM(n, struct session, queue_node)->tried = 0;
+	for (struct list_node *n = l->paused.first; n; n = n->next)
+		LIST_ITEM(n, struct session, queue_node)->tried = 0;
 }
 
 static void commit(struct proxy *proxy, const struct conf *conf, struct plan *plan)
@@ -198,13 +200,15 @@ static void commit(struct proxy *proxy, const struct conf *conf, struct plan *pl
 
 	for (int i = 0; i < proxy->nlisteners; i++)
 		if (!listener_kept(plan, conf, proxy->listeners[i]))
-			free(proxy->listeners[i]);
+			listener_free(proxy->listeners[i]);
 	for (int i = 0; i < conf->nlisteners; i++) {
 		struct proxy_listener *l = plan->from[i] ? plan->from[i] : plan->fresh[i];
 
 		l->proxy = proxy;
 		l->index = i;
 		l->conf = &conf->listeners[i];
+		if (!plan->from[i])
+			queue_init(l);
 		remap_members(l, plan->member_from[i], l->conf->nmembers);
 		for (int b = 0; b < CONF_MAX_BINDS; b++)
 			l->fds[b] = b < l->conf->nbinds ? plan->fds[i][b] : -1;
@@ -229,8 +233,6 @@ int proxy_reload(struct proxy *proxy, const struct conf *conf, struct hc_engine 
 		free(plan);
 		return -1;
 	}
-	for (int i = 0; i < proxy->nlisteners; i++)
-		proxy->listeners[i]->hold_queue = true;
 	close_removed(proxy, conf, plan);
 	hand_over_sockets(proxy, conf, plan);
 	commit(proxy, conf, plan);
@@ -241,7 +243,6 @@ int proxy_reload(struct proxy *proxy, const struct conf *conf, struct hc_engine 
 
 		for (int m = 0; m < l->conf->nmembers; m++)
 			hc_set_paused(health, i, m, l->members[m].admin == PROXY_ADMIN_MAINT);
-		l->hold_queue = false;
 		if (!proxy->shutting_down && !proxy->draining)
 			listener_start_accepting(l);
 		if (l->conf->balance == CONF_BALANCE_SINGLE)

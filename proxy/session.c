@@ -4,6 +4,7 @@
  * shutdown-sessions walks), and ended in exactly one place, session_end(),
  * which releases everything and writes the one log line.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ struct session *session_new(struct proxy_listener *l, int client_fd, const char 
 	s->proxy = l->proxy;
 	s->listener = l;
 	s->member = -1;
+	s->state = SESSION_ROUTING;
 	s->client_fd = client_fd;
 	s->server_fd = -1;
 	s->started = ev_now(l->proxy->loop);
@@ -59,37 +61,33 @@ void session_attach(struct session *s, int member)
 {
 	struct proxy_member *m = &s->listener->members[member];
 
+	assert(s->state == SESSION_ROUTING && s->member < 0);
 	s->member = member;
-	s->prev = NULL;
-	s->next = m->sessions;
-	if (m->sessions)
-		m->sessions->prev = s;
-	m->sessions = s;
+	list_push_head(&m->sessions, &s->member_node);
 	m->c.sessions++;
 	if (m->c.sessions > m->c.sessions_max)
 		m->c.sessions_max = m->c.sessions;
 }
 
-/* Frees the member's slot; the caller lets the queue know once it is safe. */
+/* Frees the member's slot; the session is to be routed again or released. */
 void session_detach(struct session *s)
 {
 	struct proxy_member *m;
 
 	if (s->member < 0)
 		return;
+	assert(s->state == SESSION_CONNECTING || s->state == SESSION_RELAYING);
 	m = &s->listener->members[s->member];
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		m->sessions = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	s->prev = s->next = NULL;
+	list_remove(&m->sessions, &s->member_node);
 	m->c.sessions--;
 	s->member = -1;
+	s->state = SESSION_ROUTING;
 }
 
-/* Releases everything but the client socket, which the caller owns then. */
+/*
+ * Releases everything but the client socket, which the caller owns then.
+ * A freed slot only schedules the queue: this runs from teardown paths.
+ */
 static void session_release(struct session *s)
 {
 	struct proxy_listener *l = s->listener;
@@ -97,9 +95,11 @@ static void session_release(struct session *s)
 
 	ev_timer_stop(s->proxy->loop, &s->timer);
 	if (s->state == SESSION_QUEUED)
-		listener_queue_remove(s);
+		queue_leave(s);
 	relay_stop(s);
 	session_detach(s);
+	assert(s->state == SESSION_ROUTING);
+	assert(!list_linked(&s->queue_node) && !list_linked(&s->member_node));
 	if (s->server_fd >= 0)
 		close(s->server_fd);
 	s->proxy->connections--;

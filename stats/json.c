@@ -109,6 +109,7 @@ static void listener(struct stats_buf *b, const struct stats_listener *l, bool f
 	num(b, "sessions_total", l->c.sessions_total);
 	num(b, "queue", (unsigned)l->c.queued);
 	num(b, "queue_max", (unsigned)l->c.queued_max);
+	num(b, "queue_abandoned", l->c.abandoned);
 	num(b, "bytes_in", l->c.bytes_in);
 	num(b, "bytes_out", l->c.bytes_out);
 	key(b, "refused", false);

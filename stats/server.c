@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/list.h"
 #include "daemon/log.h"
 #include "stats/internal.h"
 
@@ -48,7 +49,7 @@ struct conn {
 	struct stats_buf out;
 	size_t out_off;
 	char peer[64];
-	struct conn *prev, *next;
+	struct list_node node;    /* on server->conns */
 };
 
 struct stats_server {
@@ -59,8 +60,7 @@ struct stats_server {
 	ev_io accept_io;
 	ev_timer accept_pause;
 	struct ssl_ctx_st *tls;
-	struct conn *conns;
-	int nconns;
+	struct list conns;        /* open connections, at most STATS_CONN_MAX */
 	struct stats_snapshot *snap;
 	struct log_ratelimit rl;
 };
@@ -75,13 +75,7 @@ static void conn_close(struct conn *c)
 		stats_tls_free(c->ssl);
 	close(c->fd);
 	stats_buf_free(&c->out);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	s->nconns--;
+	list_remove(&s->conns, &c->node);
 	free(c);
 }
 
@@ -318,11 +312,7 @@ static void conn_new(struct stats_server *s, int fd, const char *peer)
 	c->fd = fd;
 	c->state = c->ssl ? CONN_HANDSHAKE : CONN_READING;
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
-	s->nconns++;
+	list_push_head(&s->conns, &c->node);
 	ev_io_init(&c->io, conn_io_cb, fd, EV_READ);
 	c->io.data = c;
 	ev_timer_init(&c->timer, conn_timeout_cb, STATS_TIMEOUT, 0.);
@@ -361,7 +351,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		}
 		format_peer(&ss, peer, sizeof peer);
-		if (s->nconns >= STATS_CONN_MAX)
+		if (s->conns.count >= STATS_CONN_MAX)
 			refuse_busy(s, fd, peer);
 		else
 			conn_new(s, fd, peer);
@@ -480,8 +470,8 @@ void stats_stop(struct stats_server *s)
 {
 	if (!s)
 		return;
-	while (s->conns)
-		conn_close(s->conns);
+	while (!list_empty(&s->conns))
+		conn_close(LIST_ITEM(s->conns.first, struct conn, node));
 	set_listener(s, -1, NULL);
 	ev_timer_stop(s->loop, &s->accept_pause);
 	if (s->tls)
