@@ -93,9 +93,12 @@ static void log_result(const struct pair *p, enum hc_status from, bool changed,
 	} else if (changed) {
 		log_notice("%s/%s: %s -> %s (%s)", listener, server, hc_status_name(from),
 		           hc_status_name(h->status), outcome);
+	} else if (concluded && ev == HC_EVIDENCE_GONE) {
+		log_notice("%s/%s: DOWN for certain (%s: not the primary)", listener, server, outcome);
 	} else if (concluded) {
-		log_notice("%s/%s: DOWN for certain (%s: %d failed checks in a row)", listener,
-		           server, outcome, h->failed);
+		log_notice("%s/%s: DOWN for certain (%s: %d failed checks in a row over %.1f s)",
+		           listener, server, outcome, h->failed,
+		           p->check_started - p->failing_since);
 	} else if (ev == HC_EVIDENCE_PROOF || (ev == HC_EVIDENCE_PASS && h->streak == 0)) {
 		return; /* the steady state says nothing */
 	} else if (h->streak) {
@@ -176,19 +179,33 @@ void engine_conclude(struct pair *p, const char *why)
 	tell(p, from, true, &p->view.last);
 }
 
-/* A proof on a timeline older than the last primary's proves nothing. */
+/*
+ * A claim on a timeline older than the last primary's is a stale primary
+ * that has not yet noticed it lost the lock: it proves nothing and counts
+ * against it. Only a hunt that found nobody on a newer timeline for
+ * TIMELINE_FORGET seconds (a cluster rebuilt from scratch) forgets it.
+ */
+#define TIMELINE_FORGET 60.0
+
 static enum hc_evidence weigh_timeline(const struct pair *p, enum hc_evidence ev,
                                        const struct hc_result *r)
 {
-	long long last = p->engine->hunts[p->listener].view.timeline;
+	struct hunt *h = &p->engine->hunts[p->listener];
+	long long last = h->view.timeline;
 
 	if (ev != HC_EVIDENCE_PROOF || r->patroni.timeline >= last)
 		return ev;
-	if (p->view.health.status != HC_STATUS_UP)
-		log_warning("%s/%s: claims to be primary on timeline %lld, older than the last "
-		            "primary's %lld: not taken as proof", pair_listener(p)->name,
-		            pair_server_name(p), r->patroni.timeline, last);
-	return HC_EVIDENCE_PASS;
+	if (h->view.hunting && ev_now(p->engine->loop) - h->started > TIMELINE_FORGET) {
+		log_warning("%s: no primary on timeline %lld or later for %.0f s: %s's timeline "
+		            "%lld is taken as the cluster's now", pair_listener(p)->name, last,
+		            TIMELINE_FORGET, pair_server_name(p), r->patroni.timeline);
+		h->view.timeline = r->patroni.timeline;
+		return ev;
+	}
+	log_limited(&h->log_rl, CONF_LOG_WARNING, "%s/%s: claims to be primary on timeline "
+	            "%lld, older than the last primary's %lld: not taken", pair_listener(p)->name,
+	            pair_server_name(p), r->patroni.timeline, last);
+	return HC_EVIDENCE_DENIAL;
 }
 
 static void notify_done(struct pair *p, const struct hc_result *r)
@@ -206,7 +223,12 @@ static void notify_done(struct pair *p, const struct hc_result *r)
 	v->last = *r;
 	if (is_single(p)) {
 		ev = weigh_timeline(p, ev, r);
-		changed = hc_step_single(&v->health, t->rise, t->fall, ev, &concluded);
+		if (ev != HC_EVIDENCE_PROOF && ev != HC_EVIDENCE_PASS && v->health.failed == 0)
+			p->failing_since = p->check_started;
+		changed = hc_step_single(&v->health, t->rise, t->fall, ev,
+		                         p->check_started - p->failing_since >=
+		                         (double)(t->fall - 1) * (double)t->inter_us / 1e6,
+		                         &concluded);
 	} else {
 		changed = hc_step(&v->health, t->rise, t->fall,
 		                  ev == HC_EVIDENCE_PROOF || ev == HC_EVIDENCE_PASS);

@@ -18,6 +18,7 @@ struct pair {
 	ev_timer timer;          /* the next check; stopped while one is in flight */
 	struct hc_request *request; /* the check in flight, or NULL */
 	double check_started;    /* ev_now() when the last check started, 0 = never */
+	double failing_since;    /* check_started of the first of the failures in a row */
 	bool paused;             /* MAINT: no checks, the status stays as it was */
 	struct hc_view view;
 };

@@ -88,12 +88,15 @@ bool hc_step(struct hc_health *h, int rise, int fall, bool passed);
 /*
  * The write port's rules (balance single): an answer against the server
  * marks it DOWN at once; a proof of a writable primary marks it UP at once,
- * whatever rise says; silence counts toward fall as in hc_step. Sets
- * *concluded when the DOWN became conclusive at this step. Returns true
- * when status changed.
+ * whatever rise says; silence counts toward fall as in hc_step. A DOWN is
+ * conclusive on a body that says the node is gone, or on `fall` failures
+ * in a row once failures_ripe (the caller's clock: they span what fall
+ * checks at inter would, so hunting faster never cuts sessions sooner than
+ * HAProxy would). Sets *concluded when the DOWN became conclusive at this
+ * step. Returns true when status changed.
  */
 bool hc_step_single(struct hc_health *h, int rise, int fall, enum hc_evidence ev,
-                    bool *concluded);
+                    bool failures_ripe, bool *concluded);
 
 /* Marks a DOWN conclusive (another server proved it is the primary); true if it was not. */
 bool hc_conclude(struct hc_health *h);

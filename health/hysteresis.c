@@ -74,7 +74,7 @@ bool hc_conclude(struct hc_health *h)
 }
 
 bool hc_step_single(struct hc_health *h, int rise, int fall, enum hc_evidence ev,
-                    bool *concluded)
+                    bool failures_ripe, bool *concluded)
 {
 	enum hc_status from = h->status;
 	bool was_conclusive = from == HC_STATUS_DOWN && h->conclusive;
@@ -100,7 +100,7 @@ bool hc_step_single(struct hc_health *h, int rise, int fall, enum hc_evidence ev
 	/* A server that never routed anything has no sessions to spare. */
 	h->conclusive = h->status == HC_STATUS_DOWN &&
 	                (was_conclusive || from == HC_STATUS_INIT || ev == HC_EVIDENCE_GONE ||
-	                 h->failed >= at_least_one(fall));
+	                 (h->failed >= at_least_one(fall) && failures_ripe));
 	*concluded = h->conclusive && !was_conclusive;
 	return h->status != from;
 }

@@ -132,7 +132,7 @@ static struct step step(struct hc_health *h, enum hc_evidence ev)
 {
 	struct step s;
 
-	s.changed = hc_step_single(h, 2, 3, ev, &s.concluded);
+	s.changed = hc_step_single(h, 2, 3, ev, true, &s.concluded);
 	return s;
 }
 
@@ -169,6 +169,27 @@ static void test_denials_become_conclusive_after_fall(void **state)
 	/* said once */
 	assert_false(step(&h, HC_EVIDENCE_DENIAL).concluded);
 	assert_true(h.conclusive);
+}
+
+static void test_failures_conclude_only_once_ripe(void **state)
+{
+	struct hc_health h = up();
+	bool concluded;
+
+	(void)state;
+	/* three denials within a hunt's 300 ms: out of routing, sessions kept */
+	for (int i = 0; i < 3; i++)
+		hc_step_single(&h, 2, 3, HC_EVIDENCE_DENIAL, false, &concluded);
+	assert_int_equal(h.status, HC_STATUS_DOWN);
+	assert_false(h.conclusive);
+	assert_false(concluded);
+	/* the fourth, once they span fall x inter */
+	hc_step_single(&h, 2, 3, HC_EVIDENCE_SILENCE, true, &concluded);
+	assert_true(concluded);
+	/* a body that says gone needs no clock */
+	h = up();
+	hc_step_single(&h, 2, 3, HC_EVIDENCE_GONE, false, &concluded);
+	assert_true(concluded);
 }
 
 static void test_gone_is_conclusive_at_once(void **state)
@@ -284,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_evidence),
 		cmocka_unit_test(test_a_lone_denial_drops_at_once_and_keeps_sessions),
 		cmocka_unit_test(test_denials_become_conclusive_after_fall),
+		cmocka_unit_test(test_failures_conclude_only_once_ripe),
 		cmocka_unit_test(test_gone_is_conclusive_at_once),
 		cmocka_unit_test(test_silence_counts_toward_fall),
 		cmocka_unit_test(test_pass_needs_rise_proof_does_not),
