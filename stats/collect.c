@@ -66,6 +66,18 @@ static void collect_member(struct stats_member *m, const struct stats_sources *s
 	}
 }
 
+static void collect_gaps(struct stats_listener *l, const struct hc_listener_view *v, double now)
+{
+	l->writes = true;
+	l->hunting = v->hunting;
+	l->timeline = v->timeline;
+	l->gaps = v->gaps;
+	l->last_gap = v->last_gap;
+	/* The engine adds a gap only when it ends: add the one under way. */
+	l->gap_now = v->gap_since > 0 ? now - v->gap_since : 0;
+	l->gap_seconds = v->gap_seconds + l->gap_now;
+}
+
 static void collect_listener(struct stats_listener *l, const struct stats_sources *src,
                              int li, double now)
 {
@@ -82,6 +94,8 @@ static void collect_listener(struct stats_listener *l, const struct stats_source
 	l->maxconn = src->conf->global.maxconn;
 	if (src->proxy && (c = proxy_listener_counters(src->proxy, li)))
 		l->c = *c;
+	if (cl->balance == CONF_BALANCE_SINGLE && src->health)
+		collect_gaps(l, hc_listener_view(src->health, li), now);
 	l->nmembers = cl->nmembers;
 	for (int i = 0; i < cl->nmembers; i++)
 		collect_member(&l->members[i], src, li, i, now);

@@ -171,6 +171,13 @@ static void listener_counters(struct stats_buf *b, const struct stats_listener *
 		any = true;
 	}
 	stats_buf_puts(b, any ? "</p>\n" : "none</p>\n");
+	if (!l->writes)
+		return;
+	stats_buf_printf(b, "<p class=\"counters num\">primary: %s · timeline <b>%lld</b> · "
+	                 "without one <b>%llu</b> time(s), <b>%.2f s</b> in all (last %.2f s)%s</p>\n",
+	                 l->gap_now > 0 ? "<b>none</b>" : "one", l->timeline,
+	                 (unsigned long long)l->gaps, l->gap_seconds, l->last_gap,
+	                 l->hunting ? " · <b>hunting</b>: every server checked at hunt_interval" : "");
 }
 
 static void listener(struct stats_buf *b, const struct stats_snapshot *snap,

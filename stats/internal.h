@@ -148,6 +148,14 @@ struct stats_listener {
 	char check[CONF_PATH_MAX + 16];     /* "HEAD /primary" */
 	int maxconn;                        /* the process's: what a listener may take */
 	struct proxy_listener_counters c;
+	/* balance single: the write port's gaps without one primary */
+	bool writes;
+	bool hunting;
+	long long timeline;                 /* of the last proven primary, 0 = none */
+	uint64_t gaps;                      /* times it lost its one primary */
+	double gap_seconds;                 /* in all, the one under way included */
+	double last_gap;                    /* the last ended one */
+	double gap_now;                     /* the one under way, 0 = has its primary */
 	struct stats_member members[CONF_MAX_SERVERS];
 	int nmembers;
 };

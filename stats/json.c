@@ -110,6 +110,14 @@ static void listener(struct stats_buf *b, const struct stats_listener *l, bool f
 	num(b, "queue", (unsigned)l->c.queued);
 	num(b, "queue_max", (unsigned)l->c.queued_max);
 	num(b, "queue_abandoned", l->c.abandoned);
+	if (l->writes) {
+		key(b, "primary", false);
+		stats_buf_printf(b, "{\"hunting\":%s,\"timeline\":%lld,\"gaps\":%llu,"
+		                 "\"gap_seconds_total\":%.3f,\"last_gap_seconds\":%.3f,"
+		                 "\"current_gap_seconds\":%.3f}", l->hunting ? "true" : "false",
+		                 l->timeline, (unsigned long long)l->gaps, l->gap_seconds,
+		                 l->last_gap, l->gap_now);
+	}
 	num(b, "bytes_in", l->c.bytes_in);
 	num(b, "bytes_out", l->c.bytes_out);
 	key(b, "refused", false);

@@ -154,6 +154,34 @@ static const struct family listener_families[] = {
 	{ "pgfront_listener_sent_bytes_total", "counter", "Bytes to clients", l_bytes_out },
 };
 
+/* ---- per write port (balance single) */
+#define L(field) ((const struct stats_listener *)obj)->field
+
+static double w_gaps(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)L(gaps); }
+static double w_gap_seconds(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return L(gap_seconds); }
+static double w_last_gap(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return L(last_gap); }
+static double w_timeline(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)L(timeline); }
+static double w_hunting(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return L(hunting); }
+#undef L
+
+static const struct family write_families[] = {
+	{ "pgfront_listener_primary_lost_total", "counter",
+	  "Times a balance=single listener lost its one primary", w_gaps },
+	{ "pgfront_listener_without_primary_seconds_total", "counter",
+	  "Seconds a balance=single listener spent without one primary", w_gap_seconds },
+	{ "pgfront_listener_last_without_primary_seconds", "gauge",
+	  "Length of the last ended stretch without one primary", w_last_gap },
+	{ "pgfront_listener_primary_timeline", "gauge",
+	  "Timeline of the last proven primary, 0 before the first", w_timeline },
+	{ "pgfront_listener_hunting", "gauge",
+	  "1 while every server is checked at hunt_interval", w_hunting },
+};
+
 /* ---- per VRRP instance */
 #define V(field) ((const struct vrrp_view *)obj)->field
 
@@ -229,6 +257,16 @@ static void listeners(struct stats_buf *b, const struct stats_snapshot *snap)
 			stats_buf_printf(b, "%s{", listener_families[f].name);
 			label(b, "listener", snap->listeners[i].name, true);
 			value(b, listener_families[f].value(&snap->listeners[i], snap));
+		}
+	}
+	for (size_t f = 0; f < COUNT(write_families); f++) {
+		header(b, &write_families[f]);
+		for (int i = 0; i < snap->nlisteners; i++) {
+			if (!snap->listeners[i].writes)
+				continue;
+			stats_buf_printf(b, "%s{", write_families[f].name);
+			label(b, "listener", snap->listeners[i].name, true);
+			value(b, write_families[f].value(&snap->listeners[i], snap));
 		}
 	}
 	header(b, &refused);

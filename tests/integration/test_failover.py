@@ -9,14 +9,17 @@ Fake nodes: PatroniStub on 127.0.0.2N:8008 and a TcpServer on :5432 that
 greets with its node's name, so a client can tell where it landed.
 """
 
+import json
 import re
 import socket
 import time
+import urllib.request
 
 from helpers.pg import error_fields, read_message, startup_message
 from helpers.stubs import PatroniStub, TcpServer
 
 LISTEN = ("127.0.0.222", 6432)
+STATS = ("127.0.0.222", 6490)
 SEED = {"inter": "3s", "fall": 3, "rise": 2, "timeout_check": "300ms",
         "timeout_connect": "1s", "timeout_queue": "1s", "check_port": 8008,
         "on_marked_down": "shutdown-sessions"}
@@ -174,10 +177,17 @@ def test_a_200_before_promotion_is_not_routed_the_first_proof_is(pgfront):
             nodes.stop()
 
 
+def stats(path):
+    with urllib.request.urlopen("http://%s:%d%s" % (STATS + (path,)), timeout=5) as r:
+        return r.read().decode()
+
+
 def test_the_hunt_checks_every_server_every_100ms_then_returns_to_inter(pgfront):
     nodes = Nodes({"n1": "primary"})
     try:
-        p = pgfront(config())
+        cfg = config()
+        cfg["stats"] = {"bind": "%s:%d" % STATS, "uri": "/"}
+        p = pgfront(cfg)
         p.wait_log(r"front: primary n1 confirmed")
         time.sleep(0.5)
         mark = p.log_mark()
@@ -203,6 +213,17 @@ def test_the_hunt_checks_every_server_every_100ms_then_returns_to_inter(pgfront)
         gap = p.wait_log(r"front: n2 is the primary after ([0-9.]+) s without one",
                          since=mark)
         assert 0.9 < float(gap.group(1)) < stamp(end) - stamp(start) + 0.5
+        # the stats page and /metrics tell the same gap
+        front = [l for l in json.loads(stats("/;json"))["listeners"] if l["name"] == "front"][0]
+        assert front["primary"]["gaps"] == 1
+        assert front["primary"]["timeline"] == 5
+        assert front["primary"]["current_gap_seconds"] == 0
+        assert abs(front["primary"]["last_gap_seconds"] - float(gap.group(1))) < 0.01
+        metrics = stats("/metrics")
+        assert 'pgfront_listener_primary_lost_total{listener="front"} 1\n' in metrics
+        m = re.search(r'pgfront_listener_without_primary_seconds_total\{listener="front"\} '
+                      r'([0-9.]+)', metrics)
+        assert abs(float(m.group(1)) - float(gap.group(1))) < 0.01
     finally:
         nodes.stop()
 
