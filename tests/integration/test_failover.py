@@ -290,6 +290,31 @@ def test_a_stale_claimant_on_an_older_timeline_is_dropped(pgfront):
         nodes.stop()
 
 
+def test_a_check_stuck_in_flight_is_asked_again_when_the_hunt_starts(pgfront):
+    """n2's check hangs (timeout_check 5 s) when the primary leaves; by then
+    n2 answers new requests: the hunt does not wait out the stuck one."""
+    nodes = Nodes({"n1": "primary"})
+    try:
+        p = pgfront(config(defaults={"timeout_check": "5s"}))
+        p.wait_log(r"front: primary n1 confirmed")
+        nodes["n2"].set_mode("silent")
+        t0 = time.monotonic()
+        stuck_request = nodes["n2"].wait_requests(
+            len(requests_between(nodes["n2"], 0, t0)) + 1, timeout=10)[-1][0]
+        time.sleep(0.3)                              # n2's check is in flight, stuck
+        mark = p.log_mark()
+        nodes["n2"].set(role="primary", timeline=6)
+        nodes["n2"].set_mode("patroni200", hang_up=False)
+        nodes["n1"].set(role="down")
+        p.wait_log(r"front/n2: DOWN -> UP", since=mark, timeout=10)
+        # n2 was asked again while the stuck check still had seconds to run:
+        # waiting it out would have put the next request 5 s after it
+        asked_again = [r[0] for r in nodes["n2"].requests if r[0] > stuck_request]
+        assert asked_again and asked_again[0] - stuck_request < 4.5, asked_again
+    finally:
+        nodes.stop()
+
+
 def test_no_hold_refuses_with_57P03_while_there_is_no_primary(pgfront):
     nodes = Nodes({"n1": "down"})
     try:

@@ -149,7 +149,8 @@ class HttpStub(_Server):
     def mode(self):
         return self._mode
 
-    def set_mode(self, mode, response=None):
+    def set_mode(self, mode, response=None, hang_up=True):
+        """hang_up=False leaves checks held open by 'silent' hanging."""
         if mode not in self.MODES:
             raise ValueError("mode %r not in %s" % (mode, self.MODES))
         with self._mode_changed:
@@ -157,7 +158,8 @@ class HttpStub(_Server):
             self._response = response or b""
             self._mode_changed.notify_all()
         # Checks held open by 'silent' end with the mode they were held by.
-        self.close_connections()
+        if hang_up:
+            self.close_connections()
         if mode == "closed":
             self.unlisten()
         else:
