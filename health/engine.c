@@ -242,7 +242,7 @@ static void notify_done(struct pair *p, const struct hc_result *r)
 	if (is_single(p)) {
 		if (ev == HC_EVIDENCE_PROOF)
 			hunt_accept_proof(p);
-		hunt_after_result(p, ev, changed);
+		hunt_after_result(p, ev);
 	}
 	engine_schedule(p, next_delay(p));
 	if (changed || concluded)
@@ -302,13 +302,13 @@ void hc_set_paused(struct hc_engine *e, int listener, int member, bool paused)
 	if (p->paused == paused)
 		return;
 	p->paused = paused;
-	if (paused) {
+	if (paused)
 		ev_timer_stop(e->loop, &p->timer);
-		return;
-	}
-	/* Back from MAINT: learn the server's state now, not an interval later. */
-	if (!p->request)
+	else if (!p->request)
+		/* Back from MAINT: learn the server's state now, not an interval later. */
 		engine_schedule(p, 0.);
+	if (is_single(p))
+		hunt_after_pause(e, listener);
 }
 
 void hc_suspect(struct hc_engine *e, int listener, int member, const char *why)

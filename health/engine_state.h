@@ -73,7 +73,8 @@ void engine_conclude(struct pair *p, const char *why);
 /* hunt.c */
 uint64_t hunt_interval_us(const struct pair *p);
 void hunt_start(struct hc_engine *e, int listener, const char *why);
-void hunt_after_result(struct pair *p, enum hc_evidence ev, bool changed);
+void hunt_after_result(struct pair *p, enum hc_evidence ev);
+void hunt_after_pause(struct hc_engine *e, int listener);
 void hunt_accept_proof(struct pair *p);
 void hunt_carry(struct hunt *to, const struct hunt *from);
 

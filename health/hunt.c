@@ -82,8 +82,12 @@ static void hunt_end(struct hc_engine *e, int listener, const struct pair *prima
 
 	h->view.hunting = false;
 	format_ms(pace, sizeof pace, pair_member(primary)->t.inter_us);
-	log_notice("%s: primary %s confirmed after %.2f s, checking every %s again", l->name,
-	           pair_server_name(primary), ev_now(e->loop) - h->started, pace);
+	/* A doubt that came to nothing (the primary passed at once) is routine:
+	 * its line shares the budget of the line that began the hunt. */
+	log_limited(&h->log_rl, primary->view.last_change >= h->started ? CONF_LOG_NOTICE
+	                                                                  : CONF_LOG_INFO,
+	            "%s: primary %s confirmed after %.2f s, checking every %s again", l->name,
+	            pair_server_name(primary), ev_now(e->loop) - h->started, pace);
 	/* Each pair's next check is at its own rhythm from its last one. */
 	for (int m = 0; m < l->nmembers; m++) {
 		struct pair *q = engine_pair(e, listener, m);
@@ -117,29 +121,40 @@ static void track_gap(struct hc_engine *e, int listener, int up, const struct pa
 		h->had_primary = true;
 }
 
-void hunt_after_result(struct pair *p, enum hc_evidence ev, bool changed)
+/* The listener's servers changed (a result, MAINT, READY): is there one primary? */
+static void reconsider(struct hc_engine *e, int listener, const struct pair *p, bool passed)
 {
-	struct hc_engine *e = p->engine;
-	struct hunt *h = &e->hunts[p->listener];
+	struct hunt *h = &e->hunts[listener];
 	struct pair *primary;
-	int up = count_up(e, p->listener, &primary);
-	bool passed = ev == HC_EVIDENCE_PROOF || ev == HC_EVIDENCE_PASS;
+	int up = count_up(e, listener, &primary);
 	char why[160];
 
-	(void)changed;
-	track_gap(e, p->listener, up, primary);
+	track_gap(e, listener, up, primary);
 	if (up == 0) {
-		hunt_start(e, p->listener, "no primary");
+		hunt_start(e, listener, "no primary");
 	} else if (up > 1) {
 		snprintf(why, sizeof why, "%d servers claim to be primary", up);
-		hunt_start(e, p->listener, why);
+		hunt_start(e, listener, why);
+	} else if (!p) {
+		return;
 	} else if (primary == p && !passed) {
 		snprintf(why, sizeof why, "%s failed a check (%s)", pair_server_name(p),
 		         p->view.last.detail);
-		hunt_start(e, p->listener, why);
+		hunt_start(e, listener, why);
 	} else if (h->view.hunting && primary == p && p->check_started >= h->started) {
-		hunt_end(e, p->listener, primary);
+		hunt_end(e, listener, primary);
 	}
+}
+
+void hunt_after_result(struct pair *p, enum hc_evidence ev)
+{
+	reconsider(p->engine, p->listener, p,
+	           ev == HC_EVIDENCE_PROOF || ev == HC_EVIDENCE_PASS);
+}
+
+void hunt_after_pause(struct hc_engine *e, int listener)
+{
+	reconsider(e, listener, NULL, false);
 }
 
 /*
