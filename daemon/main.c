@@ -127,7 +127,8 @@ static void health_changed(void *arg, int listener, int member, const struct hc_
 	proxy_health_changed(d->proxy, listener, member, change);
 	/* For vrrp's track_listener: has the listener a server left to route to? */
 	vrrp_listener_health(d->vrrp, listener,
-	                     d->health && hc_listener_has_up(d->health, listener));
+	                     d->health && hc_listener_has_up(d->health, listener),
+	                     (double)d->conf->listeners[listener].t.hold_when_down_us / 1e6);
 }
 
 static void stop_now(struct daemon *d)

@@ -107,7 +107,7 @@ void vrrp_inst_event(struct vrrp_instance *in, enum vrrp_event event, int priori
 	arm(in, &in->advert, in->fsm.advert_at);
 }
 
-void vrrp_inst_track(struct vrrp_instance *in, bool has_up_server)
+static void apply_track(struct vrrp_instance *in, bool has_up_server)
 {
 	int before = in->fsm.priority, after;
 	struct in_addr none = { 0 };
@@ -120,6 +120,38 @@ void vrrp_inst_track(struct vrrp_instance *in, bool has_up_server)
 	           in->c.track_listener_name,
 	           has_up_server ? "has an UP server again" : "has no UP server");
 	vrrp_inst_event(in, VRRP_EV_PRIORITY, after, none);
+}
+
+/*
+ * A write port that loses its primary in a failover holds its clients for
+ * the new one (hold_when_down); lowering the priority at once would hand
+ * the VIP to the peer, which has usually not noticed the failover yet, and
+ * cut every session through this balancer for nothing. The loss counts once
+ * the hold is over, as clients are refused from then on.
+ */
+void vrrp_inst_track(struct vrrp_instance *in, bool has_up_server, double grace)
+{
+	struct ev_loop *loop = in->vrrp->loop;
+
+	if (has_up_server || grace <= 0 || !in->track_up) {
+		ev_timer_stop(loop, &in->track_grace);
+		apply_track(in, has_up_server);
+		return;
+	}
+	if (ev_is_active(&in->track_grace))
+		return;
+	log_notice("vrrp %s: listener %s has no UP server: priority stays %d for up to %.1f s "
+	           "while it holds clients for one", in->c.name, in->c.track_listener_name,
+	           in->fsm.priority, grace);
+	ev_timer_set(&in->track_grace, grace, 0.);
+	ev_timer_start(loop, &in->track_grace);
+}
+
+static void track_grace_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	apply_track(w->data, false);
 }
 
 static void master_down_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -191,7 +223,8 @@ int vrrp_inst_open(struct vrrp_instance *in, struct vrrp *v, const struct conf_v
 	ev_io_init(&in->io, vrrp_rx_cb, in->fd, EV_READ);
 	ev_init(&in->master_down, master_down_cb);
 	ev_init(&in->advert, advert_cb);
-	in->io.data = in->master_down.data = in->advert.data = in;
+	ev_init(&in->track_grace, track_grace_cb);
+	in->io.data = in->master_down.data = in->advert.data = in->track_grace.data = in;
 	return 0;
 }
 
@@ -226,6 +259,7 @@ void vrrp_inst_stop(struct vrrp_instance *in)
 	ev_io_stop(loop, &in->io);
 	ev_timer_stop(loop, &in->master_down);
 	ev_timer_stop(loop, &in->advert);
+	ev_timer_stop(loop, &in->track_grace);
 	close(in->fd);
 	in->fd = -1;
 }

@@ -32,6 +32,7 @@ struct vrrp_instance {
 	struct vrrp_expect expect;
 	struct vrrp_view view;
 	bool track_up;                   /* the tracked listener has an UP server */
+	ev_timer track_grace;            /* its loss is not yet in the priority */
 	bool vips_on;                    /* added by us, not yet removed */
 	struct log_ratelimit discard_rl;
 	struct log_ratelimit send_rl;
@@ -53,7 +54,7 @@ void vrrp_inst_start(struct vrrp_instance *in);
 void vrrp_inst_stop(struct vrrp_instance *in);
 void vrrp_inst_event(struct vrrp_instance *in, enum vrrp_event event, int priority,
                      struct in_addr src);
-void vrrp_inst_track(struct vrrp_instance *in, bool has_up_server);
+void vrrp_inst_track(struct vrrp_instance *in, bool has_up_server, double grace);
 
 /* rx.c: the raw socket's read callback. */
 void vrrp_rx_cb(struct ev_loop *loop, ev_io *w, int revents);

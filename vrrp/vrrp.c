@@ -98,13 +98,13 @@ struct vrrp *vrrp_start(struct ev_loop *loop, const struct conf *conf,
 	return v;
 }
 
-void vrrp_listener_health(struct vrrp *vrrp, int listener, bool has_up_server)
+void vrrp_listener_health(struct vrrp *vrrp, int listener, bool has_up_server, double grace)
 {
 	if (!vrrp)
 		return;
 	for (int i = 0; i < vrrp->n; i++)
 		if (vrrp->inst[i].c.track_listener == listener && vrrp->inst[i].fd >= 0)
-			vrrp_inst_track(&vrrp->inst[i], has_up_server);
+			vrrp_inst_track(&vrrp->inst[i], has_up_server, grace);
 }
 
 void vrrp_stop(struct vrrp *vrrp)

@@ -61,7 +61,9 @@ struct vrrp *vrrp_start(struct ev_loop *loop, const struct conf *conf,
                         char *err, size_t errlen);
 
 /* Tells the instances tracking `listener` whether it has an UP server. */
-void vrrp_listener_health(struct vrrp *vrrp, int listener, bool has_up_server);
+/* grace: seconds a loss stays out of the priority (the listener's
+ * hold_when_down: its clients wait for a new primary meanwhile). */
+void vrrp_listener_health(struct vrrp *vrrp, int listener, bool has_up_server, double grace);
 
 /* Sends priority 0 so a backup takes over at once, removes the VIPs, stops. */
 void vrrp_stop(struct vrrp *vrrp);

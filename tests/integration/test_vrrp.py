@@ -231,7 +231,8 @@ def nodes(lab, tmp_path, request):
         pytest.fail("\n\n".join(problems), pytrace=False)
 
 
-def balancer(name, priority, state="BACKUP", preempt="yes", log_level="info", **vrrp):
+def balancer(name, priority, state="BACKUP", preempt="yes", log_level="info",
+             hold_when_down="10s", **vrrp):
     """pgfront on balancer a or b: the write port on the VIP, one backend, and
     [vrrp VI_01]; keyword arguments add to (or replace) [vrrp] keys."""
     section = {
@@ -253,7 +254,8 @@ def balancer(name, priority, state="BACKUP", preempt="yes", log_level="info", **
         "server db": {"address": "%s:5432" % DB_A,
                       "check_address": DB_A if name == "a" else DB_B},
         "listen postgres_write": {"bind": "%s:5432" % VIP, "balance": "single",
-                                  "check": "HEAD /primary"},
+                                  "check": "HEAD /primary",
+                                  "hold_when_down": hold_when_down},
         "vrrp VI_01": section,
     }
 
@@ -429,7 +431,8 @@ def test_restart_with_preempt_no_leaves_the_lower_master(lab, nodes):
 
 
 def test_track_listener_moves_the_vip_and_brings_it_back(lab, nodes):
-    track = {"track_listener": "postgres_write", "track_weight": -50}
+    # the write port holds clients 1 s: the priority follows once that is over
+    track = {"track_listener": "postgres_write", "track_weight": -50, "hold_when_down": "1s"}
     a, b = pair(nodes, **track)
     a.wait_log(r"postgres_write/db: INIT -> UP")
     b.wait_log(r"postgres_write/db: INIT -> UP")
@@ -438,6 +441,9 @@ def test_track_listener_moves_the_vip_and_brings_it_back(lab, nodes):
     # a's checks fail (b's do not): a advertises 51, b (100) preempts it.
     lab.backend.set_mode(DB_A, "status503")
     lost = time.monotonic()
+    a.wait_log(r"vrrp VI_01: listener postgres_write has no UP server: priority stays 101 "
+               r"for up to 1\.0 s while it holds clients for one")
+    assert "priority 101 -> 51" not in a.log()
     a.wait_log(r"vrrp VI_01: priority 101 -> 51: listener postgres_write has no UP server")
     took = wait_holder(lab, "b", master_down_interval(100) + 2, since=lost)
     print("\ntracked listener down on the MASTER: VIP on the other balancer after %.3fs"
