@@ -13,6 +13,7 @@ class Scenario:
     key = ""
     title = ""
     seconds = 60          # length of the load; the action comes at lead_in
+    think_ms = None       # the clients' pause; None: the drill's --think
 
     def skip_reason(self, ctx):
         return None
@@ -31,6 +32,9 @@ class StopBalancer(Scenario):
     seconds = 60
 
     def skip_reason(self, ctx):
+        if ctx.balancer == "direct":
+            return ("direct mode: the clients connect to the PostgreSQL nodes, no balancer "
+                    "is in their path")
         if ctx.balancer == "pgfront" and not ctx.lab.pgfront_has_vrrp():
             return "this pgfront has no VRRP yet ([vrrp] not accepted): the VIP cannot move"
         return None
@@ -57,6 +61,16 @@ class Switchover(Scenario):
         ctx.lab.run("patronictl", "switchover", "--leader", HOST_NAME[ctx.leader],
                     "--candidate", HOST_NAME[ctx.target], "--force", quiet=True)
         return "patronictl switchover %s -> %s" % (HOST_NAME[ctx.leader], HOST_NAME[ctx.target])
+
+
+class SwitchoverFast(Switchover):
+    """The issue asks for the switchover also with clients at full speed:
+    with a pause between transactions an outage is only known to within
+    think / clients, and a balancer's choices (refuse now or hold) weigh
+    differently when clients retry back to back."""
+    key = "switchover-fast"
+    title = "patronictl switchover, clients at full speed (--think 0)"
+    think_ms = 0
 
 
 class StopPatroni(Scenario):
@@ -89,7 +103,7 @@ class KillPrimary(Scenario):
         ctx.lab.run("start", ctx.target, quiet=True)
 
 
-ALL = [StopBalancer(), Switchover(), StopPatroni(), KillPrimary()]
+ALL = [StopBalancer(), Switchover(), SwitchoverFast(), StopPatroni(), KillPrimary()]
 BY_KEY = {s.key: s for s in ALL}
 
 
