@@ -344,7 +344,8 @@ def environment(root, args, pgload):
                 "insert mode, %d ms pause between a client's transactions, 0 in "
                 "switchover-fast); the action %d s after the load's start. Direct mode: the "
                 "same clients on `host=%s port=5432`, writers with "
-                "target_session_attrs=%s, readers with target_session_attrs=%s. %d run(s) "
+                "target_session_attrs=%s, readers with target_session_attrs=%s and the "
+                "list starting at the next node. %d run(s) "
                 "of each scenario and mode, the modes taking turns within each "
                 "repetition." % (args.writers, args.readers, args.think, LEAD_IN,
                                  ",".join(HOST_IP[h] for h in PG_HOSTS),

@@ -169,7 +169,8 @@ def test_direct_targets_are_multi_host():
                         ["198.18.145.201", "198.18.145.202", "198.18.145.203"])
     assert w == ("host=198.18.145.201,198.18.145.202,198.18.145.203 port=5432 user=postgres "
                  "password=postgres dbname=testdb target_session_attrs=read-write")
-    assert r.endswith("target_session_attrs=prefer-standby")
+    assert r == ("host=198.18.145.202,198.18.145.203,198.18.145.201 port=5432 user=postgres "
+                 "password=postgres dbname=testdb target_session_attrs=prefer-standby")
     w, r = load.targets("pgfront", "198.18.145.222", 5432, 5433, [])
     assert "host=198.18.145.222 port=5432 " in w + " " and "port=5433" in r
     assert "target_session_attrs" not in w + r
