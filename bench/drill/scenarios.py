@@ -96,6 +96,10 @@ class KillPrimary(Scenario):
     def act(self, ctx):
         ctx.target = ctx.leader
         ctx.lab.run("kill", ctx.target, quiet=True)
+        # Patroni dies first (its leader key starts to age), PostgreSQL
+        # after scripts/lab has found its processes: seconds later on a
+        # busy machine, and the writes' outage starts there.
+        ctx.note("scripts/lab kill returned: Patroni and PostgreSQL on %s are gone" % ctx.target)
         return "kill -9 Patroni and PostgreSQL on %s (%s, the primary)" % (
             ctx.target, HOST_NAME[ctx.target])
 

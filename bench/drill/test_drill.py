@@ -209,6 +209,11 @@ def test_run_figures():
     assert f["write_connect_failures"] == 7
     assert (f["acked"], f["lost"]) == (900, 0)
     assert abs(f["promoted_s"] - 28.7) < 1e-9 and f["promoted_host"] == "pg2"
+    # the outage ends at 13.7 s of the load, the action came at 10 s
+    assert abs(f["writes_back_after_promotion_s"] - (3.7 - 28.7)) < 1e-9
+    assert report.writes_back_after_promotion(None, 10.0, 2.0) is None
+    assert report.writes_back_after_promotion({"to_s": 13.0}, 10.0, None) is None
+    assert abs(report.writes_back_after_promotion({"to_s": 13.0}, 10.0, 2.5) - 0.5) < 1e-9
     direct = report.run_figures(fake_run("kill", "direct", 1, 29.0))
     assert direct["old_primary_down_s"] is None and direct["new_primary_up_s"] is None
     assert direct["promoted_s"] is None
@@ -252,6 +257,8 @@ def test_acceptance_table_rows_are_scenarios_columns_modes():
     assert kill[5] == "0 (0) / 3 (4) / 0 (0)"    # read_only, median (worst) per mode
     assert kill[6] == "0 / 0 / 3"                # lost, all runs
     assert kill[7] == "+29.0 s (29.5 s)"         # median of 29, 30, 29, 29 (+0.5)
+    # outage ends 3.7 s after the action: 3.7 - 29, 3.7 - 30 / 3.7 - 29 twice / no promotion
+    assert kill[8] == "-25.8 s (-25.3) / -25.3 s (-25.3) / —"
     assert bal[2:5] == ["1.50 s (1.50)", "not run", "skipped"]
     text = report.text_summary(runs)
     assert "HAProxy + keepalived write outage" in text and "skipped: no balancer" in text
