@@ -218,11 +218,16 @@ def verify(lab, pgload, out, name):
 def collect_events(logs, samples, ctx, action_t, desc):
     evs = [ev.event(action_t, "drill", "drill", "action", desc)]
     evs += [ev.event(t, "drill", "drill", "info", text) for t, text in ctx.notes]
-    evs += ev.vip_events(samples)[1:]         # the first is the state at the start
-    for host, text in ctx.netlink.items():
-        evs += ev.parse_ip_monitor(text, host, VIP)
+    # In direct mode the balancers run on but carry none of the load: what
+    # they did is left out, Patroni's events stay.
+    direct = ctx.balancer == "direct"
+    if not direct:
+        evs += ev.vip_events(samples)[1:]     # the first is the state at the start
+        for host, text in ctx.netlink.items():
+            evs += ev.parse_ip_monitor(text, host, VIP)
     for (host, source), text in logs.items():
-        evs += ev.PARSERS[source](text, host)
+        if not direct or source == "patroni":
+            evs += ev.PARSERS[source](text, host)
     return evs
 
 
