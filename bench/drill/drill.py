@@ -1,8 +1,9 @@
-"""scripts/drill: the seed's failover scenarios against pgfront and against
-HAProxy + keepalived, in the lab (scripts/lab), under the seed's load (50
-writers on VIP:5432, 150 readers on VIP:5433, bench/pgload on cli).  Writes a
-markdown report, an SVG timeline per run and the raw data to a results dir,
-and prints the comparison table."""
+"""scripts/drill: the seed's failover scenarios against pgfront, against
+HAProxy + keepalived and with no balancer at all (direct: libpq's multi-host
+connection strings), in the lab (scripts/lab), under the seed's load (50
+writers on VIP:5432, 150 readers on VIP:5433, bench/pgload on cli), each
+several times.  Writes a markdown report, an SVG timeline per run and the
+raw data to a results dir, and prints the acceptance table."""
 
 import argparse
 import datetime
@@ -22,6 +23,7 @@ from lab import HOST_IP, HOST_NAME, LB_HOSTS, PG_HOSTS, READ_PORT, VIP, WRITE_PO
     Lab, LabError, VipMonitor, VipWatcher
 
 LEAD_IN = 10.0          # seconds of steady load before the action
+MODES = ("pgfront", "haproxy", "direct")
 
 
 def say(msg):
@@ -30,18 +32,23 @@ def say(msg):
 
 def parse_args(argv, root):
     p = argparse.ArgumentParser(prog="scripts/drill", description=__doc__.split("\n\n")[0])
-    p.add_argument("--balancers", default="pgfront,haproxy",
-                   help="comma-separated: pgfront, haproxy (default both, in that order)")
+    p.add_argument("--balancers", default=",".join(MODES),
+                   help="comma-separated modes: pgfront, haproxy (HAProxy + keepalived), "
+                   "direct (no balancer: the clients connect to the three nodes with "
+                   "target_session_attrs); default all three, in that order")
     p.add_argument("--scenarios", default=",".join(s.key for s in scenarios.ALL),
                    help="comma-separated, of: %s (default all)"
                    % ", ".join(s.key for s in scenarios.ALL))
     p.add_argument("--seconds", type=int, default=0,
                    help="length of each run's load (default per scenario: 60, kill 90)")
+    p.add_argument("--runs", type=int, default=3,
+                   help="runs of each (scenario, mode); the modes take turns within each "
+                   "repetition (default 3)")
     p.add_argument("--writers", type=int, default=50)
     p.add_argument("--readers", type=int, default=150)
     p.add_argument("--think", type=int, default=int(os.environ.get("DRILL_THINK_MS", 100)),
                    help="ms each client pauses between transactions (default 100; 0 = "
-                   "as fast as the machine goes)")
+                   "as fast as the machine goes; scenario switchover-fast always uses 0)")
     p.add_argument("--results", default=None,
                    help="results dir (default bench/drill/results/UTC-STAMP)")
     p.add_argument("--report", metavar="DIR",
@@ -52,8 +59,12 @@ def parse_args(argv, root):
     a.balancers = [b for b in a.balancers.split(",") if b]
     a.scenarios = [s for s in a.scenarios.split(",") if s]
     for b in a.balancers:
-        if b not in ("pgfront", "haproxy"):
+        if b not in MODES:
             p.error("unknown balancer %r" % b)
+    if len(set(a.balancers)) != len(a.balancers) or not a.balancers:
+        p.error("--balancers: each mode once")
+    if a.runs < 1:
+        p.error("--runs must be at least 1")
     for s in a.scenarios:
         if s not in scenarios.BY_KEY:
             p.error("unknown scenario %r" % s)
@@ -123,12 +134,18 @@ def wait_leader(lab, timeout):
 
 # --- one run ---------------------------------------------------------------
 
+def think_of(sc, args):
+    return args.think if sc.think_ms is None else sc.think_ms
+
+
 def run_load(lab, ctx, sc, args, out, name, pgload):
     """The load with the action in it; returns (action time, description,
     the VIP watcher's samples)."""
     seconds = args.seconds or sc.seconds
-    cmd = load.command(pgload, VIP, WRITE_PORT, READ_PORT, args.writers, args.readers,
-                       seconds, args.think, os.path.join(out, name + ".pgload.json"),
+    write_ci, read_ci = load.targets(ctx.balancer, VIP, WRITE_PORT, READ_PORT,
+                                     [HOST_IP[h] for h in PG_HOSTS])
+    cmd = load.command(pgload, write_ci, read_ci, args.writers, args.readers,
+                       seconds, think_of(sc, args), os.path.join(out, name + ".pgload.json"),
                        os.path.join(out, name + ".acked"), "%s %s" % (sc.key, ctx.balancer))
     watcher = VipWatcher(lab.prefix).start()
     monitor = VipMonitor(lab.prefix, os.path.join(out, name + ".logs")).start()
@@ -201,11 +218,16 @@ def verify(lab, pgload, out, name):
 def collect_events(logs, samples, ctx, action_t, desc):
     evs = [ev.event(action_t, "drill", "drill", "action", desc)]
     evs += [ev.event(t, "drill", "drill", "info", text) for t, text in ctx.notes]
-    evs += ev.vip_events(samples)[1:]         # the first is the state at the start
-    for host, text in ctx.netlink.items():
-        evs += ev.parse_ip_monitor(text, host, VIP)
+    # In direct mode the balancers run on but carry none of the load: what
+    # they did is left out, Patroni's events stay.
+    direct = ctx.balancer == "direct"
+    if not direct:
+        evs += ev.vip_events(samples)[1:]     # the first is the state at the start
+        for host, text in ctx.netlink.items():
+            evs += ev.parse_ip_monitor(text, host, VIP)
     for (host, source), text in logs.items():
-        evs += ev.PARSERS[source](text, host)
+        if not direct or source == "patroni":
+            evs += ev.PARSERS[source](text, host)
     return evs
 
 
@@ -224,15 +246,26 @@ def poll_gap(samples):
     return max((b[0] - a[0] for a, b in zip(samples, samples[1:])), default=None)
 
 
-def run_one(lab, balancer, sc, args, pgload):
-    name = "%s-%s" % (sc.key, balancer)
-    base = {"scenario": sc.key, "title": sc.title, "balancer": balancer, "name": name}
-    say("%s: %s" % (balancer, sc.title))
+def use_mode(lab, mode):
+    """Balancers for MODE: its own, or, for direct (whose load bypasses
+    them), whichever runs already (pgfront on a lab that is down)."""
+    if mode != "direct":
+        lab.up(mode)
+    elif lab.run("status", check=False, quiet=True).returncode != 0:
+        lab.up("pgfront")
+
+
+def run_one(lab, balancer, sc, args, pgload, run_no=1):
+    name = "%s-%s-%d" % (sc.key, balancer, run_no)
+    base = {"scenario": sc.key, "title": sc.title, "balancer": balancer, "name": name,
+            "run": run_no}
+    say("%s: %s (run %d of %d)" % (balancer, sc.title, run_no, args.runs))
     ctx = scenarios.Context(lab, balancer, None, None)
     reason = sc.skip_reason(ctx)
     if reason:
         say("  skipped: " + reason)
         return dict(base, skipped=reason)
+    use_mode(lab, balancer)
     reset(lab)
     ctx.leader = lab.leader()
     ctx.vip_holder = (lab.vip_holders() or ("",))[0]
@@ -251,11 +284,13 @@ def run_one(lab, balancer, sc, args, pgload):
     for e in evs:
         e["t_rel"] = e["t"] - start
         e["t_action"] = e["t"] - action_t
-    result = dict(base, seconds=args.seconds or sc.seconds, action=desc, load=summary,
+    result = dict(base, seconds=args.seconds or sc.seconds, think_ms=think_of(sc, args),
+                  action=desc, load=summary,
                   events=evs, svg=name + ".svg", vip_before=ctx.vip_holder,
                   vip_after=vip_after[0], old_leader_name=HOST_NAME.get(ctx.leader),
                   new_leader_name=HOST_NAME.get(new_leader), machine=ctx.machine,
                   vip_poll_gap=poll_gap(samples))
+    result["figures"] = report.run_figures(result)
     write_svg(result, args.results)
     with open(os.path.join(args.results, name + ".json"), "w") as f:
         json.dump(result, f, indent=1)
@@ -273,7 +308,8 @@ def write_svg(r, out):
         r["action"], report.outage_text(load_["write"]["outage"], 500),
         report.outage_text(load_["read"]["outage"], 500), report.lost_text(r))
     events = [dict(e, t=e["t_rel"]) for e in r["events"]]
-    text = svg.render("%s — %s" % (r["title"], r["balancer"]), sub, load_["timeline"],
+    text = svg.render("%s — %s, run %d" % (r["title"], r["balancer"], r.get("run", 1)), sub,
+                      load_["timeline"],
                       events, load_["action_s"], outages)
     with open(os.path.join(out, r["svg"]), "w") as f:
         f.write(text)
@@ -310,9 +346,16 @@ def environment(root, args, pgload):
         "machine": "%s, %d CPUs (%s), %.1f GiB RAM" % (platform.platform(), os.cpu_count(),
                                                           cpu, mem_gib()),
         "load": "Load: %d writers on VIP:5432 and %d readers on VIP:5433 (bench/pgload, "
-                "insert mode, %d ms pause between a client's transactions); the action "
-                "%d s after the load's start." % (args.writers, args.readers, args.think,
-                                                  LEAD_IN),
+                "insert mode, %d ms pause between a client's transactions, 0 in "
+                "switchover-fast); the action %d s after the load's start. Direct mode: the "
+                "same clients on `host=%s port=5432`, writers with "
+                "target_session_attrs=%s, readers with target_session_attrs=%s and the "
+                "list starting at the next node. %d run(s) "
+                "of each scenario and mode, the modes taking turns within each "
+                "repetition." % (args.writers, args.readers, args.think, LEAD_IN,
+                                 ",".join(HOST_IP[h] for h in PG_HOSTS),
+                                 load.DIRECT_WRITE_ATTRS, load.DIRECT_READ_ATTRS, args.runs),
+        "runs": args.runs,
         "command": " ".join(["scripts/drill"] + sys.argv[1:]),
         "versions": [first_line([os.environ.get("PGFRONT") or os.path.join(root, "pgfront"),
                                  "-V"]),
@@ -325,18 +368,23 @@ def environment(root, args, pgload):
 
 
 def in_table_order(results):
-    """Scenario by scenario, pgfront's run next to HAProxy's."""
+    """Scenario by scenario, then mode (pgfront, haproxy, direct), then run."""
     keys = [s.key for s in scenarios.ALL]
-    return sorted(results, key=lambda r: (keys.index(r["scenario"]), r["balancer"] != "pgfront"))
+    return sorted(results, key=lambda r: (keys.index(r["scenario"]),
+                                          report.mode_rank(r["balancer"]), r.get("run", 1)))
 
 
 def write_report(results, env, out):
     results = in_table_order(results)
+    for r in results:
+        if not r.get("skipped"):
+            r["figures"] = report.run_figures(r)
     path = os.path.join(out, "report.md")
     with open(path, "w") as f:
         f.write(report.markdown(results, env))
     with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump({"env": env, "runs": results}, f, indent=1)
+        json.dump({"env": env, "summary": report.aggregate(results), "runs": results}, f,
+                  indent=1)
     return path
 
 
@@ -348,7 +396,7 @@ def rewrite(out):
         if not r.get("skipped"):
             write_svg(r, out)
     path = write_report(saved["runs"], saved["env"], out)
-    print(report.text_table(in_table_order(saved["runs"])))
+    print(report.text_summary(in_table_order(saved["runs"])))
     say("report: %s" % path)
     return 0
 
@@ -371,12 +419,15 @@ def main(argv, root):
     env = environment(root, args, pgload)
     results = []
     try:
-        for balancer in args.balancers:
-            say("== balancer %s" % balancer)
-            lab.up(balancer)
+        # Repetition, scenario, mode: every mode gets its turn before a
+        # scenario's next run, so drift on a shared machine hits all alike.
+        for run_no in range(1, args.runs + 1):
+            say("== repetition %d of %d" % (run_no, args.runs))
             for key in args.scenarios:
-                results.append(run_one(lab, balancer, scenarios.BY_KEY[key], args, pgload))
-                write_report(results, env, args.results)
+                for mode in args.balancers:
+                    results.append(run_one(lab, mode, scenarios.BY_KEY[key], args, pgload,
+                                           run_no))
+                    write_report(results, env, args.results)
     finally:
         if results:
             write_report(results, env, args.results)
@@ -384,7 +435,7 @@ def main(argv, root):
             say("taking the lab down")
             lab.down()
     print()
-    print(report.text_table(in_table_order(results)))
+    print(report.text_summary(in_table_order(results)))
     print()
     say("report: %s" % os.path.join(args.results, "report.md"))
     return 0

@@ -9,24 +9,56 @@ import os
 # which a busy shared machine trips at connection storms).
 CONNECT_TIMEOUT_MS = 5000
 
-ERROR_KINDS = ("refused", "closed", "read_only", "cannot_connect_now", "shutdown",
-               "other_sqlstate", "timeout", "other")
+ERROR_KINDS = ("refused", "closed", "read_only", "wrong_role", "cannot_connect_now",
+               "shutdown", "other_sqlstate", "timeout", "other")
+
+# Direct mode's readers.  prefer-standby rather than standby: the floor is
+# the best a client can do with no balancer, and a reader that finds no
+# standby (both restarting, or one left and refusing) reads from the
+# primary instead of failing.  libpq 15 tries the hosts in the order given
+# (load_balance_hosts is 16), so in steady state every reader is on the
+# first standby of the list, where the balancers' read port spreads them.
+DIRECT_READ_ATTRS = "prefer-standby"
+DIRECT_WRITE_ATTRS = "read-write"
+# libpq learns a node's role only after logging in (SCRAM here, costly in
+# pgload's one thread), so a client whose first host has the wrong role
+# pays two logins per connection.  The writers list the nodes from the
+# drill's starting leader (pg1), the readers from the next one: in the
+# starting state every first try hits, as a client's first try through a
+# balancer does.  After a failover the writers pay the extra login, as any
+# application with a fixed host list would.
+DIRECT_READ_ROTATE = 1
 
 
-def conninfo(host, port, connect_timeout=None):
+def conninfo(host, port, connect_timeout=None, attrs=None):
+    """HOST may be a comma-separated list (libpq's multi-host form)."""
     s = "host=%s port=%d user=postgres password=postgres dbname=testdb" % (host, port)
     if connect_timeout:
         s += " connect_timeout=%d" % connect_timeout
+    if attrs:
+        s += " target_session_attrs=%s" % attrs
     return s
 
 
-def command(binary, vip, write_port, read_port, writers, readers, seconds, think_ms,
+def targets(mode, vip, write_port, read_port, pg_ips):
+    """(write conninfo, read conninfo) of MODE: the balancers' VIP, or, in
+    direct mode, the PostgreSQL nodes themselves in one multi-host string."""
+    if mode == "direct":
+        pg_ips = list(pg_ips)
+        k = DIRECT_READ_ROTATE % len(pg_ips)
+        return (conninfo(",".join(pg_ips), 5432, attrs=DIRECT_WRITE_ATTRS),
+                conninfo(",".join(pg_ips[k:] + pg_ips[:k]), 5432, attrs=DIRECT_READ_ATTRS))
+    return conninfo(vip, write_port), conninfo(vip, read_port)
+
+
+def command(binary, write_ci, read_ci, writers, readers, seconds, think_ms,
             json_path, acked_path, label):
-    """pgload's arguments for one drill: the seed's writers and readers on the
-    VIP, for SECONDS; acknowledged ids go to ACKED_PATH and are checked
-    afterwards (verify_command), on the primary the cluster ends up with."""
+    """pgload's arguments for one drill: the seed's writers on WRITE_CI and
+    readers on READ_CI (targets()), for SECONDS; acknowledged ids go to
+    ACKED_PATH and are checked afterwards (verify_command), on the primary
+    the cluster ends up with."""
     return [binary, "-W", str(writers), "-R", str(readers),
-            "-w", conninfo(vip, write_port), "-r", conninfo(vip, read_port),
+            "-w", write_ci, "-r", read_ci,
             "-d", str(seconds), "--think", str(think_ms),
             "--connect-timeout", str(CONNECT_TIMEOUT_MS), "--no-verify",
             "--acked", acked_path, "-j", json_path, "--label", label, "-q"]

@@ -13,6 +13,7 @@ class Scenario:
     key = ""
     title = ""
     seconds = 60          # length of the load; the action comes at lead_in
+    think_ms = None       # the clients' pause; None: the drill's --think
 
     def skip_reason(self, ctx):
         return None
@@ -31,6 +32,9 @@ class StopBalancer(Scenario):
     seconds = 60
 
     def skip_reason(self, ctx):
+        if ctx.balancer == "direct":
+            return ("direct mode: the clients connect to the PostgreSQL nodes, no balancer "
+                    "is in their path")
         if ctx.balancer == "pgfront" and not ctx.lab.pgfront_has_vrrp():
             return "this pgfront has no VRRP yet ([vrrp] not accepted): the VIP cannot move"
         return None
@@ -59,6 +63,16 @@ class Switchover(Scenario):
         return "patronictl switchover %s -> %s" % (HOST_NAME[ctx.leader], HOST_NAME[ctx.target])
 
 
+class SwitchoverFast(Switchover):
+    """The issue asks for the switchover also with clients at full speed:
+    with a pause between transactions an outage is only known to within
+    think / clients, and a balancer's choices (refuse now or hold) weigh
+    differently when clients retry back to back."""
+    key = "switchover-fast"
+    title = "patronictl switchover, clients at full speed (--think 0)"
+    think_ms = 0
+
+
 class StopPatroni(Scenario):
     key = "stop-patroni"
     title = "stop Patroni on the primary (the seed's test)"
@@ -82,6 +96,10 @@ class KillPrimary(Scenario):
     def act(self, ctx):
         ctx.target = ctx.leader
         ctx.lab.run("kill", ctx.target, quiet=True)
+        # Patroni dies first (its leader key starts to age), PostgreSQL
+        # after scripts/lab has found its processes: seconds later on a
+        # busy machine, and the writes' outage starts there.
+        ctx.note("scripts/lab kill returned: Patroni and PostgreSQL on %s are gone" % ctx.target)
         return "kill -9 Patroni and PostgreSQL on %s (%s, the primary)" % (
             ctx.target, HOST_NAME[ctx.target])
 
@@ -89,7 +107,7 @@ class KillPrimary(Scenario):
         ctx.lab.run("start", ctx.target, quiet=True)
 
 
-ALL = [StopBalancer(), Switchover(), StopPatroni(), KillPrimary()]
+ALL = [StopBalancer(), Switchover(), SwitchoverFast(), StopPatroni(), KillPrimary()]
 BY_KEY = {s.key: s for s in ALL}
 
 

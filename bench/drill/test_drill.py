@@ -149,10 +149,10 @@ def test_table_and_svg():
          "old_leader_name": "ubn-pgsql-1", "new_leader_name": "ubn-pgsql-2",
          "seconds": 20, "action": "kill -9", "svg": "x.svg"}
     row = report.table_rows([r])[0]
-    assert row[2:4] == ["3.50 s", "< 0.5 s"]
-    assert row[6].startswith("not verified")
-    assert row[7] == "+1.5 s → lb2"
-    assert row[9] == "— / +3.0 s"
+    assert row[2:5] == ["1", "3.50 s", "< 0.5 s"]
+    assert row[8].startswith("not verified")
+    assert row[9] == "+1.5 s → lb2"
+    assert row[11] == "— / +3.0 s"
     doc = svg.render("t", "s", s["timeline"], [dict(e, t=e["t_rel"]) for e in events], 10.0,
                      {"write": (10.2, 13.7)})
     root = ET.fromstring(doc)
@@ -160,3 +160,105 @@ def test_table_and_svg():
     rects = [el for el in root.iter() if el.tag.endswith("rect")]
     # background, 2 panels, 1 outage band, 16 + 20 success bars, 1 error bar
     assert len(rects) == 1 + 2 + 1 + 16 + 20 + 1
+
+
+# --- direct mode, repeats and the acceptance table -------------------------
+
+def test_direct_targets_are_multi_host():
+    w, r = load.targets("direct", "198.18.145.222", 5432, 5433,
+                        ["198.18.145.201", "198.18.145.202", "198.18.145.203"])
+    assert w == ("host=198.18.145.201,198.18.145.202,198.18.145.203 port=5432 user=postgres "
+                 "password=postgres dbname=testdb target_session_attrs=read-write")
+    assert r == ("host=198.18.145.202,198.18.145.203,198.18.145.201 port=5432 user=postgres "
+                 "password=postgres dbname=testdb target_session_attrs=prefer-standby")
+    w, r = load.targets("pgfront", "198.18.145.222", 5432, 5433, [])
+    assert "host=198.18.145.222 port=5432 " in w + " " and "port=5433" in r
+    assert "target_session_attrs" not in w + r
+    assert "wrong_role" in load.ERROR_KINDS
+
+
+def fake_run(scenario, mode, run_no, write_outage, read_only=0, lost=0, promoted_at=None,
+             to_end=False, skipped=None):
+    """A run as drill.run_one leaves it, with the figures the tables use."""
+    base = {"scenario": scenario, "title": scenario.upper(), "balancer": mode, "run": run_no}
+    if skipped:
+        return dict(base, skipped=skipped)
+    rep = pgload_report()
+    rep["write"]["errors"] = {"read_only": read_only, "closed": 50, "refused": 0}
+    rep["write"]["connect_failures"] = 7
+    gap = dict(rep["write"]["longest_outage"], seconds=write_outage, to_end=to_end)
+    rep["write"]["longest_outage"] = gap
+    rep["write"]["outages"] = [gap]
+    s = load.summarize(rep, {"acked_writes": {"acked": 900, "verified": True, "lost": lost}},
+                       1010.0)
+    events = [ev.event(1010.0, "drill", "drill", "action", "x")]
+    if promoted_at is not None:
+        events.append(ev.event(1010.0 + promoted_at, "pg2", "patroni", "role",
+                               "promoted self to leader by acquiring session lock"))
+    for e in events:
+        e["t_rel"], e["t_action"] = e["t"] - 1000.0, e["t"] - 1010.0
+    return dict(base, load=s, events=events, vip_before="lb1", vip_after="lb1",
+                old_leader_name="ubn-pgsql-1", new_leader_name="ubn-pgsql-2")
+
+
+def test_run_figures():
+    f = report.run_figures(fake_run("kill", "pgfront", 1, 31.8, read_only=4, promoted_at=28.7))
+    assert f["write_outage_s"] == 31.8 and f["read_outage_s"] == 0.0
+    assert f["write_read_only"] == 4 and f["write_errors"] == 54
+    assert f["write_errors_by_kind"] == {"read_only": 4, "closed": 50}
+    assert f["write_connect_failures"] == 7
+    assert (f["acked"], f["lost"]) == (900, 0)
+    assert abs(f["promoted_s"] - 28.7) < 1e-9 and f["promoted_host"] == "pg2"
+    # the outage ends at 13.7 s of the load, the action came at 10 s
+    assert abs(f["writes_back_after_promotion_s"] - (3.7 - 28.7)) < 1e-9
+    assert report.writes_back_after_promotion(None, 10.0, 2.0) is None
+    assert report.writes_back_after_promotion({"to_s": 13.0}, 10.0, None) is None
+    assert abs(report.writes_back_after_promotion({"to_s": 13.0}, 10.0, 2.5) - 0.5) < 1e-9
+    direct = report.run_figures(fake_run("kill", "direct", 1, 29.0))
+    assert direct["old_primary_down_s"] is None and direct["new_primary_up_s"] is None
+    assert direct["promoted_s"] is None
+
+
+def test_aggregate_median_and_worst():
+    runs = [fake_run("switchover", "pgfront", 1, 8.0, read_only=0),
+            fake_run("switchover", "pgfront", 2, 5.0, read_only=3, lost=1),
+            fake_run("switchover", "pgfront", 3, 6.0, read_only=1, to_end=True),
+            fake_run("balancer", "direct", 1, 0, skipped="no balancer")]
+    agg = report.aggregate(runs)
+    g = agg["switchover"]["pgfront"]
+    assert g["runs"] == 3
+    assert g["write_outage_s"] == {"median": 6.0, "worst": 8.0}
+    assert g["write_read_only"] == {"median": 1, "worst": 3}
+    assert g["write_errors_by_kind"]["read_only"] == {"median": 1, "worst": 3}
+    assert g["write_outage_to_end"] is True
+    assert (g["lost_total"], g["acked_total"]) == (1, 2700)
+    assert agg["balancer"]["direct"]["runs"] == 0
+    assert agg["balancer"]["direct"]["skipped"] == "no balancer"
+    assert report.mw_seconds(g["write_outage_s"], True) == "6.00 s (≥ 8.00)"
+    assert report.mw_seconds({"median": 0.0, "worst": 0.7}, floor=0.5) == "< 0.5 s (0.70)"
+    assert report.mw_count({"median": 1.5, "worst": 3}) == "1.5 (3)"
+
+
+def test_acceptance_table_rows_are_scenarios_columns_modes():
+    runs = []
+    for n in (1, 2):
+        runs += [fake_run("kill", "pgfront", n, 31.0 + n, promoted_at=28.0 + n),
+                 fake_run("kill", "haproxy", n, 33.0, read_only=2 * n, promoted_at=29.0),
+                 fake_run("kill", "direct", n, 29.0 + n, lost=n),
+                 fake_run("balancer", "pgfront", n, 1.5),
+                 fake_run("balancer", "direct", n, 0, skipped="no balancer")]
+    head, rows = report.acceptance_rows(runs)
+    assert head[:5] == ["scenario", "runs", "pgfront write outage",
+                        "HAProxy + keepalived write outage", "direct write outage"]
+    assert [r[0] for r in rows] == ["KILL", "BALANCER"]
+    kill, bal = rows
+    assert kill[1] == "2"
+    assert kill[2:5] == ["32.50 s (33.00)", "33.00 s (33.00)", "30.50 s (31.00)"]
+    assert kill[5] == "0 (0) / 3 (4) / 0 (0)"    # read_only, median (worst) per mode
+    assert kill[6] == "0 / 0 / 3"                # lost, all runs
+    assert kill[7] == "+29.0 s (29.5 s)"         # median of 29, 30, 29, 29 (+0.5)
+    # outage ends 3.7 s after the action: 3.7 - 29, 3.7 - 30 / 3.7 - 29 twice / no promotion
+    assert kill[8] == "-25.8 s (-25.3) / -25.3 s (-25.3) / —"
+    assert bal[2:5] == ["1.50 s (1.50)", "not run", "skipped"]
+    text = report.text_summary(runs)
+    assert "HAProxy + keepalived write outage" in text and "skipped: no balancer" in text

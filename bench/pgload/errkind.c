@@ -9,6 +9,7 @@ const char *pgl_err_name(enum pgl_err kind)
 		[PGL_ERR_REFUSED] = "refused",
 		[PGL_ERR_CLOSED] = "closed",
 		[PGL_ERR_READ_ONLY] = "read_only",
+		[PGL_ERR_WRONG_ROLE] = "wrong_role",
 		[PGL_ERR_CANNOT_CONNECT] = "cannot_connect_now",
 		[PGL_ERR_SHUTDOWN] = "shutdown",
 		[PGL_ERR_SQLSTATE] = "other_sqlstate",
@@ -90,6 +91,25 @@ static const char *const closed_texts[] = {
 	"connection not open",
 };
 
+/* libpq's reasons for passing over a host that target_session_attrs does
+ * not want (fe-connect.c). With a multi-host connection string, one of
+ * them in the message means that no host had the role: the other hosts'
+ * errors (refused, 57P03 starting up) are why those were not it either. */
+static const char *const wrong_role_texts[] = {
+	"session is read-only",
+	"session is not read-only",
+	"server is in hot standby mode",
+	"server is not in hot standby mode",
+};
+
+static bool is_wrong_role(const char *message)
+{
+	for (size_t i = 0; i < sizeof(wrong_role_texts) / sizeof(wrong_role_texts[0]); i++)
+		if (strstr(message, wrong_role_texts[i]))
+			return true;
+	return false;
+}
+
 enum pgl_err pgl_err_classify(const char *sqlstate, const char *message,
                               char found[PGL_SQLSTATE_LEN + 1])
 {
@@ -98,10 +118,14 @@ enum pgl_err pgl_err_classify(const char *sqlstate, const char *message,
 		memcpy(found, sqlstate, PGL_SQLSTATE_LEN + 1);
 		return by_sqlstate(found);
 	}
-	if (pgl_err_find_sqlstate(message, found) == 0)
-		return by_sqlstate(found);
 	if (!message)
 		return PGL_ERR_OTHER;
+	if (is_wrong_role(message)) {
+		pgl_err_find_sqlstate(message, found);      /* still counted in sqlstates */
+		return PGL_ERR_WRONG_ROLE;
+	}
+	if (pgl_err_find_sqlstate(message, found) == 0)
+		return by_sqlstate(found);
 	if (strstr(message, "Connection refused"))
 		return PGL_ERR_REFUSED;
 	for (size_t i = 0; i < sizeof(closed_texts) / sizeof(closed_texts[0]); i++)

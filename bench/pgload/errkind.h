@@ -11,6 +11,7 @@ enum pgl_err {
 	PGL_ERR_REFUSED,        /* TCP connection refused: nothing listens */
 	PGL_ERR_CLOSED,         /* the connection ended with no SQLSTATE (EOF, reset) */
 	PGL_ERR_READ_ONLY,      /* 25006: a write reached a server that is not the primary */
+	PGL_ERR_WRONG_ROLE,     /* target_session_attrs: no host of the list had the role asked for */
 	PGL_ERR_CANNOT_CONNECT, /* 57P03 cannot_connect_now: starting, shutting down, pgfront's refusal */
 	PGL_ERR_SHUTDOWN,       /* 57P01 admin_shutdown, 57P02 crash_shutdown */
 	PGL_ERR_SQLSTATE,       /* any other SQLSTATE */
@@ -25,8 +26,8 @@ enum pgl_phase {
 	PGL_PHASE_COUNT
 };
 
-/* "refused", "closed", "read_only", "cannot_connect_now", "shutdown",
- * "other_sqlstate", "timeout", "other": the JSON keys. */
+/* "refused", "closed", "read_only", "wrong_role", "cannot_connect_now",
+ * "shutdown", "other_sqlstate", "timeout", "other": the JSON keys. */
 const char *pgl_err_name(enum pgl_err kind);
 const char *pgl_phase_name(enum pgl_phase phase);
 

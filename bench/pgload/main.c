@@ -174,11 +174,12 @@ static int load(struct pgl_run *run)
 	for (int i = 0; i < run->nclients; i++)
 		pgl_client_start(&run->clients[i]);
 	ev_run(run->loop, 0);
+	run->load_end = pgl_now();
 	if (!run->out_of_memory)
 		drain(run, &t);
 	run->end = pgl_now();
 	stop_timers(run, &t);
-	if (pgl_stats_finish(&run->stats, run->end) < 0)
+	if (pgl_stats_finish(&run->stats, run->end, run->load_end) < 0)
 		run->out_of_memory = true;
 	for (int i = 0; i < run->nclients; i++)
 		pgl_client_stop(&run->clients[i]);

@@ -22,7 +22,8 @@ struct pgl_run {
 	int64_t run_id;
 	double t0;                     /* pgl_now() at the start */
 	double t0_unix;                /* the same instant, on the wall clock */
-	double end;                    /* pgl_now() when the load stopped */
+	double load_end;               /* pgl_now() when it stopped starting transactions */
+	double end;                    /* pgl_now() when the load stopped (drain over) */
 	bool interrupted;              /* SIGINT or SIGTERM ended it early */
 	bool out_of_memory;            /* counting failed: the run stops */
 	bool draining;                 /* time is up: in-flight transactions finish, no new ones */

@@ -152,7 +152,7 @@ static bool second_empty(const struct pgl_sec *s)
 	return true;
 }
 
-int pgl_stats_finish(struct pgl_stats *st, double end)
+int pgl_stats_finish(struct pgl_stats *st, double end, double load_end)
 {
 	if (st->finished)
 		return 0;
@@ -162,7 +162,7 @@ int pgl_stats_finish(struct pgl_stats *st, double end)
 	if (!second_empty(&st->pending) && close_second(st) < 0)
 		return -1;
 	for (int r = 0; r < PGL_ROLE_COUNT; r++)
-		pgl_outage_finish(&st->role[r].outage, end > st->t0 ? end : st->t0);
+		pgl_outage_finish(&st->role[r].outage, load_end > st->t0 ? load_end : st->t0);
 	st->end = end;
 	st->finished = true;
 	return 0;

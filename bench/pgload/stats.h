@@ -78,7 +78,10 @@ int pgl_stats_ok(struct pgl_stats *st, enum pgl_role role, double t, double late
 int pgl_stats_error(struct pgl_stats *st, enum pgl_role role, double t,
                     enum pgl_err kind, enum pgl_phase phase, const char *sqlstate);
 void pgl_stats_set_up(struct pgl_stats *st, enum pgl_role role, int up);
-/* Ends the run at END: closes the last (partial) second and the outages. */
-int pgl_stats_finish(struct pgl_stats *st, double end);
+/* Ends the run at END (the drain over): closes the last (partial) second,
+ * and the outages at LOAD_END, when the load stopped starting transactions:
+ * the drain starts none, so a last interval that ran on through it would
+ * be an outage of pgload's making. */
+int pgl_stats_finish(struct pgl_stats *st, double end, double load_end);
 
 #endif

@@ -98,6 +98,39 @@ static void things_that_look_like_a_sqlstate_but_are_not(void **state)
 	assert_int_equal(kind("570011", "x", f), PGL_ERR_OTHER);
 }
 
+/* A multi-host connection string with target_session_attrs, as the
+ * drill's direct mode uses: libpq 15 lists every host it tried. */
+static void no_host_with_the_role_asked_for(void **state)
+{
+	char f[6];
+
+	(void)state;
+	assert_int_equal(kind(NULL,
+		"connection to server at \"198.18.145.201\", port 5432 failed: Connection refused\n"
+		"\tIs the server running on that host and accepting TCP/IP connections?\n"
+		"connection to server at \"198.18.145.202\", port 5432 failed: session is read-only\n"
+		"connection to server at \"198.18.145.203\", port 5432 failed: session is read-only\n",
+		f), PGL_ERR_WRONG_ROLE);
+	assert_string_equal(f, "");
+	/* One host starting up, the others standbys: no primary, and the
+	 * 57P03 is still counted. */
+	assert_int_equal(kind(NULL,
+		"connection to server at \"198.18.145.201\", port 5432 failed: FATAL:  57P03: the "
+		"database system is starting up\n"
+		"connection to server at \"198.18.145.202\", port 5432 failed: session is read-only\n",
+		f), PGL_ERR_WRONG_ROLE);
+	assert_string_equal(f, "57P03");
+	assert_int_equal(kind(NULL,
+		"connection to server at \"a\", port 5432 failed: server is not in hot standby mode\n",
+		f), PGL_ERR_WRONG_ROLE);
+	assert_int_equal(kind(NULL,
+		"connection to server at \"a\", port 5432 failed: server is in hot standby mode\n",
+		f), PGL_ERR_WRONG_ROLE);
+	/* A query's 25006 stays read_only: it is a result's field. */
+	assert_int_equal(kind("25006", "ERROR:  25006: cannot execute INSERT in a read-only "
+		"transaction\n", f), PGL_ERR_READ_ONLY);
+}
+
 static void every_kind_has_a_name(void **state)
 {
 	(void)state;
@@ -105,6 +138,7 @@ static void every_kind_has_a_name(void **state)
 		assert_string_not_equal(pgl_err_name(k), "?");
 	assert_string_equal(pgl_err_name(PGL_ERR_COUNT), "?");
 	assert_string_equal(pgl_err_name(PGL_ERR_CANNOT_CONNECT), "cannot_connect_now");
+	assert_string_equal(pgl_err_name(PGL_ERR_WRONG_ROLE), "wrong_role");
 	assert_string_equal(pgl_phase_name(PGL_PHASE_QUERY), "query");
 }
 
@@ -115,6 +149,7 @@ int main(void)
 		cmocka_unit_test(verbose_connection_messages_carry_the_sqlstate),
 		cmocka_unit_test(texts_without_sqlstate),
 		cmocka_unit_test(things_that_look_like_a_sqlstate_but_are_not),
+		cmocka_unit_test(no_host_with_the_role_asked_for),
 		cmocka_unit_test(every_kind_has_a_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

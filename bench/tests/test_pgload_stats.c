@@ -37,7 +37,7 @@ static void events_land_in_their_second(void **state)
 	pgl_stats_ok(st, PGL_ROLE_READ, 1001.00, 0.0005);
 	pgl_stats_error(st, PGL_ROLE_READ, 1001.50, PGL_ERR_REFUSED, PGL_PHASE_CONNECT, "");
 	pgl_stats_ok(st, PGL_ROLE_WRITE, 1003.20, 0.004);   /* second 2 stays empty */
-	pgl_stats_finish(st, 1003.5);
+	pgl_stats_finish(st, 1003.5, 1003.5);
 	assert_int_equal(st->nsecs, 4);
 	assert_int_equal(st->secs[0].r[PGL_ROLE_WRITE].ok, 2);
 	assert_int_equal(st->secs[0].r[PGL_ROLE_READ].ok, 0);
@@ -62,12 +62,33 @@ static void an_empty_last_second_is_dropped(void **state)
 
 	pgl_stats_ok(st, PGL_ROLE_WRITE, 1000.5, 0.001);
 	pgl_stats_ok(st, PGL_ROLE_WRITE, 1001.5, 0.001);
-	pgl_stats_finish(st, 1002.0005);
+	pgl_stats_finish(st, 1002.0005, 1002.0005);
 	assert_int_equal(st->nsecs, 2);
 	/* nothing counts after the finish */
 	pgl_stats_ok(st, PGL_ROLE_WRITE, 1002.5, 0.001);
 	assert_int_equal(st->role[PGL_ROLE_WRITE].ok, 2);
 	assert_int_equal(st->nsecs, 2);
+}
+
+/* The drain starts no transaction: the last outage ends when the load
+ * stopped, not when the last transaction in flight came back. */
+static void the_last_outage_ends_with_the_load_not_the_drain(void **state)
+{
+	struct pgl_stats *st = *state;
+	const struct pgl_outage *w = &st->role[PGL_ROLE_WRITE].outage;
+	const struct pgl_outage *r = &st->role[PGL_ROLE_READ].outage;
+
+	pgl_stats_ok(st, PGL_ROLE_WRITE, 1000.2, 0.001);
+	pgl_stats_ok(st, PGL_ROLE_WRITE, 1029.0, 0.001);
+	pgl_stats_ok(st, PGL_ROLE_READ, 1000.2, 0.001);
+	pgl_stats_ok(st, PGL_ROLE_READ, 1029.0, 0.001);
+	pgl_stats_ok(st, PGL_ROLE_READ, 1030.4, 1.0);       /* in flight at 1030 */
+	pgl_stats_finish(st, 1031.0, 1030.0);
+	assert_true(w->list[w->nlist - 1].to_end);
+	assert_float_equal(pgl_gap_len(&w->list[w->nlist - 1]), 1.0, 1e-9);
+	/* a success during the drain leaves no last interval to speak of */
+	assert_false(r->list[r->nlist - 1].to_end);
+	assert_int_equal(r->successes, 3);
 }
 
 static void advance_closes_quiet_seconds_with_the_clients_up(void **state)
@@ -91,7 +112,7 @@ static void a_long_run_grows_the_timeline(void **state)
 
 	for (int i = 0; i < 1000; i++)
 		pgl_stats_ok(st, PGL_ROLE_READ, 1000.5 + i, 0.001);
-	pgl_stats_finish(st, 2000.0);
+	pgl_stats_finish(st, 2000.0, 2000.0);
 	assert_int_equal(st->nsecs, 1000);
 	assert_int_equal(st->secs[999].r[PGL_ROLE_READ].ok, 1);
 }
@@ -128,6 +149,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(events_land_in_their_second, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_empty_last_second_is_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_last_outage_ends_with_the_load_not_the_drain,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(advance_closes_quiet_seconds_with_the_clients_up,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(a_long_run_grows_the_timeline, setup, teardown),
