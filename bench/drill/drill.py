@@ -73,6 +73,8 @@ def parse_args(argv, root):
     if a.results is None:
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d-%H%M%S")
         a.results = os.path.join(root, "bench", "drill", "results", stamp)
+    # pgload writes its files from the lab's cli host, whose working directory is /
+    a.results = os.path.abspath(a.results)
     return a
 
 
