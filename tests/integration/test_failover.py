@@ -290,6 +290,36 @@ def test_a_stale_claimant_on_an_older_timeline_is_dropped(pgfront):
         nodes.stop()
 
 
+def test_a_session_the_primary_ends_or_a_refused_connect_starts_a_hunt(pgfront):
+    """Signs from the data path reach the health checks at once: the primary
+    ending a session on its own, or refusing a connect, has every server
+    checked at hunt_interval instead of at the next inter (3 s)."""
+    nodes = Nodes({"n1": "primary"})
+    try:
+        p = pgfront(config())
+        p.wait_log(r"front: primary n1 confirmed")
+        session, where = landed()
+        assert where == "n1"
+        mark = p.log_mark()
+        nodes.servers[0].close_connections()          # PostgreSQL ends the session
+        p.wait_log(r"front: n1: it closed a session, checking every server every 100 ms",
+                   since=mark, timeout=2)
+        p.wait_log(r"front: primary n1 confirmed after", since=mark, timeout=2)
+        session.close()
+        time.sleep(1.1)                               # the log's budget is per hunt start
+        mark = p.log_mark()
+        nodes.servers[0].unlisten()                   # connects refused, checks still pass
+        with socket.create_connection(LISTEN, timeout=5) as c:
+            c.settimeout(0.5)
+            p.wait_log(r"front: n1: a connect failed, checking every server every 100 ms",
+                       since=mark, timeout=2)
+            nodes.servers[0].listen()
+            c.settimeout(5)
+            assert c.recv(2) == b"n1"                 # held, retried, served
+    finally:
+        nodes.stop()
+
+
 def test_a_check_stuck_in_flight_is_asked_again_when_the_hunt_starts(pgfront):
     """n2's check hangs (timeout_check 5 s) when the primary leaves; by then
     n2 answers new requests: the hunt does not wait out the stuck one."""
