@@ -140,11 +140,13 @@ static void stop_now(struct daemon *d)
 	ev_signal_stop(d->loop, &d->sighup);
 	ev_signal_stop(d->loop, &d->sigusr1);
 	ev_timer_stop(d->loop, &d->soft_stop);
+	/* Priority 0 first: the other balancer takes the VIP after Skew_Time,
+	 * counted from now rather than from after hundreds of sessions closed. */
+	vrrp_stop(d->vrrp);
+	d->vrrp = NULL;
 	proxy_shutdown(d->proxy);
 	hc_engine_stop(d->health);
 	d->health = NULL;
-	vrrp_stop(d->vrrp);    /* priority 0: the other balancer takes the VIP at once */
-	d->vrrp = NULL;
 	ev_break(d->loop, EVBREAK_ALL);
 }
 
