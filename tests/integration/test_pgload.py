@@ -37,13 +37,15 @@ PROXY_HOST = "127.0.0.42"
 PGLOAD = os.environ.get("PGLOAD_BINARY", os.path.join(REPO, "bench", "pgload", "pgload"))
 DIRECT = "host=%s port=%d user=postgres dbname=postgres" % (PG_HOST, PG_PORT)
 VIA_PROXY = "host=%s port=%d user=postgres dbname=postgres" % (PROXY_HOST, PG_PORT)
-ERROR_KINDS = ("refused", "closed", "read_only", "cannot_connect_now", "shutdown",
+ERROR_KINDS = ("refused", "closed", "read_only", "wrong_role", "cannot_connect_now", "shutdown",
                "other_sqlstate", "timeout", "other")
 
 # pgload notices a return after at most its backoff (100 ms) plus a
 # connection; a loaded 2-core machine adds scheduling delays on top.
 LATE = 0.7
-EARLY = 0.1
+# The cut is stamped before `runuser pg_ctl stop` runs, which on a slow VM
+# takes up to 0.2 s to take PostgreSQL down: the outage may begin that late.
+EARLY = 0.3
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -438,12 +440,17 @@ def test_steady_run_counts_and_loses_nothing(healthy_pg, tmp_path):
 
 
 def test_two_hundred_clients_in_one_process(healthy_pg, tmp_path):
-    run = pgload(tmp_path, "-W", "50", "-R", "150", "-d", "3", "-w", DIRECT, "--think", "20")
+    run = pgload(tmp_path, "-W", "50", "-R", "150", "-d", "10", "--connect-timeout", "10000",
+                 "-w", DIRECT, "--think", "20")
     assert run.rc == 0, run.explain()
     r = run.report()
     assert r["write"]["clients"] == 50 and r["read"]["clients"] == 150
-    full = r["timeline"][1]
-    assert full["write"]["up"] == 50 and full["read"]["up"] == 150, full
+    # Logins compete with the running load: on a slow 2-core VM the last of
+    # the 150 readers was seen up after 5 s. Every client is up in some
+    # second, all at once, and none failed on the way.
+    full = [s for s in r["timeline"]
+            if s["write"]["up"] == 50 and s["read"]["up"] == 150]
+    assert full, [(s["t"], s["write"]["up"], s["read"]["up"]) for s in r["timeline"]]
     assert errors_of(r["write"]) == {} and errors_of(r["read"]) == {}, run.explain()
     assert_nothing_lost(r)
 
