@@ -1,8 +1,8 @@
 /*
  * health: the write port's rules, pure. Patroni's bodies as Patroni 3.0.2
- * sends them (captured from scripts/cluster during a switchover), what
- * each result is worth as evidence, and hc_step_single through every
- * (state, evidence) pair.
+ * sent them (captured from scripts/cluster during a switchover; one built
+ * after its code), what each result is worth as evidence, and
+ * hc_step_single through every (state, evidence) pair.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,20 +15,38 @@
 
 #include "health/health.h"
 
-/* GET /primary on the primary, on a replica, and on the old primary mid-switchover. */
+/* GET /primary during `patronictl switchover --candidate pg2`, polled every 50 ms. */
+/* pg1, the primary */
 static const char primary_body[] =
-	"{\"state\": \"running\", \"postmaster_start_time\": \"2026-11-29 03:40:01.1+00:00\", "
-	"\"role\": \"master\", \"server_version\": 150018, \"xlog\": {\"location\": 50331968}, "
-	"\"timeline\": 16, \"replication\": [{\"usename\": \"replicator\", \"application_name\": "
-	"\"pg2\", \"client_addr\": \"127.0.0.12\", \"state\": \"streaming\", \"sync_state\": "
-	"\"async\", \"sync_priority\": 0}], \"dcs_last_seen\": 1795923601, \"database_system_"
-	"identifier\": \"7441\", \"patroni\": {\"version\": \"3.0.2\", \"scope\": \"pgfront\"}}";
+	"{\"state\": \"running\", \"postmaster_start_time\": \"2026-11-29 05:00:32.383524+00:"
+	"00\", \"role\": \"master\", \"server_version\": 150018, \"xlog\": {\"location\": 671"
+	"08864}, \"timeline\": 1, \"replication\": [{\"usename\": \"replicator\", \"applicati"
+	"on_name\": \"pg2\", \"client_addr\": \"127.0.0.1\", \"state\": \"streaming\", \"sync"
+	"_state\": \"async\", \"sync_priority\": 0}, {\"usename\": \"replicator\", \"applicat"
+	"ion_name\": \"pg3\", \"client_addr\": \"127.0.0.1\", \"state\": \"streaming\", \"syn"
+	"c_state\": \"async\", \"sync_priority\": 0}], \"dcs_last_seen\": 1795928447, \"datab"
+	"ase_system_identifier\": \"7713453877763397430\", \"patroni\": {\"version\": \"3.0.2"
+	"\", \"scope\": \"pgfront-demo\"}}";
+/* pg2 holds the lock, promotion not finished */
 static const char promoting_body[] =
-	"{\"state\": \"running\", \"role\": \"replica\", \"timeline\": 15, "
-	"\"xlog\": {\"received_location\": 1, \"replayed_location\": 1, \"paused\": false}}";
+	"{\"state\": \"running\", \"postmaster_start_time\": \"2026-11-29 05:00:35.312562+00:"
+	"00\", \"role\": \"replica\", \"server_version\": 150018, \"xlog\": {\"received_locat"
+	"ion\": 67109200, \"replayed_location\": 67109200, \"replayed_timestamp\": null, \"pa"
+	"used\": false}, \"timeline\": 1, \"cluster_unlocked\": true, \"dcs_last_seen\": 1795"
+	"928453, \"database_system_identifier\": \"7713453877763397430\", \"patroni\": {\"ver"
+	"sion\": \"3.0.2\", \"scope\": \"pgfront-demo\"}}";
+/* pg1 shutting down, still 200 */
 static const char stopping_body[] =
-	"{\"state\": \"stopping\", \"role\": \"master\", \"dcs_last_seen\": 1795923601}";
-static const char demoted_body[] = "{\"state\": \"stopped\", \"role\": \"demoted\"}";
+	"{\"state\": \"stopping\", \"role\": \"master\", \"dcs_last_seen\": 1795928452, \"dat"
+	"abase_system_identifier\": \"7713453877763397430\", \"patroni\": {\"version\": \"3.0"
+	".2\", \"scope\": \"pgfront-demo\"}}";
+/* pg1 demoted */
+static const char demoted_body[] =
+	"{\"state\": \"stopped\", \"role\": \"demoted\", \"dcs_last_seen\": 1795928453, \"dat"
+	"abase_system_identifier\": \"7713453877763397430\", \"patroni\": {\"version\": \"3.0"
+	".2\", \"scope\": \"pgfront-demo\"}}";
+/* Not captured: Patroni's answer when its own status query fails (api.py,
+ * get_postgresql_status's except branch). */
 static const char unknown_body[] = "{\"state\": \"unknown\", \"role\": \"master\"}";
 
 static struct hc_result answer(int status, const char *body)
@@ -50,7 +68,7 @@ static void test_parse_real_bodies(void **state)
 	assert_true(p.present);
 	assert_string_equal(p.role, "master");
 	assert_string_equal(p.state, "running");
-	assert_int_equal(p.timeline, 16);
+	assert_int_equal(p.timeline, 1);
 	assert_int_equal(hc_patroni_parse(stopping_body, strlen(stopping_body), &p), 0);
 	assert_string_equal(p.state, "stopping");
 	assert_int_equal(p.timeline, 0);
