@@ -126,7 +126,8 @@ static double next_delay(const struct pair *p)
 	const struct hc_engine *e = p->engine;
 
 	if (is_single(p) && e->hunts[p->listener].view.hunting)
-		return p->check_started + (double)hunt_interval_us(p) / 1e6 - ev_now(e->loop);
+		return p->check_started + (double)pair_listener(p)->hunt_interval_us / 1e6 -
+		       ev_now(e->loop);
 	return (double)hc_next_interval_us(&p->view.health, &pair_member(p)->t) / 1e6;
 }
 
@@ -218,20 +219,19 @@ static void notify_done(struct pair *p, const struct hc_result *r)
 	bool changed, concluded;
 
 	v->checks++;
-	if (ev != HC_EVIDENCE_PROOF && ev != HC_EVIDENCE_PASS)
+	if (!hc_evidence_passed(ev))
 		v->failures++;
 	v->last = *r;
 	if (is_single(p)) {
 		ev = weigh_timeline(p, ev, r);
-		if (ev != HC_EVIDENCE_PROOF && ev != HC_EVIDENCE_PASS && v->health.failed == 0)
+		if (!hc_evidence_passed(ev) && v->health.failed == 0)
 			p->failing_since = p->check_started;
 		changed = hc_step_single(&v->health, t->rise, t->fall, ev,
 		                         p->check_started - p->failing_since >=
 		                         (double)(t->fall - 1) * (double)t->inter_us / 1e6,
 		                         &concluded);
 	} else {
-		changed = hc_step(&v->health, t->rise, t->fall,
-		                  ev == HC_EVIDENCE_PROOF || ev == HC_EVIDENCE_PASS);
+		changed = hc_step(&v->health, t->rise, t->fall, hc_evidence_passed(ev));
 		concluded = changed && v->health.status == HC_STATUS_DOWN;
 	}
 	if (ev == HC_EVIDENCE_PROOF)

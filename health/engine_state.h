@@ -71,7 +71,6 @@ void engine_check_now(struct pair *p);
 void engine_conclude(struct pair *p, const char *why);
 
 /* hunt.c */
-uint64_t hunt_interval_us(const struct pair *p);
 void hunt_start(struct hc_engine *e, int listener, const char *why);
 void hunt_after_result(struct pair *p, enum hc_evidence ev);
 void hunt_after_pause(struct hc_engine *e, int listener);

@@ -66,6 +66,12 @@ enum hc_evidence {
 	HC_EVIDENCE_SILENCE,     /* no answer: timeout, refused, reset, malformed, TLS */
 };
 
+/* Does the evidence count as a passed check (toward rise, and against fall)? */
+static inline bool hc_evidence_passed(enum hc_evidence ev)
+{
+	return ev == HC_EVIDENCE_PROOF || ev == HC_EVIDENCE_PASS;
+}
+
 /* Weighs one result; pure. A body counts only with check_body = patroni. */
 enum hc_evidence hc_evidence_of(const struct hc_result *r, enum conf_check_body body);
 

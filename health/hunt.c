@@ -17,11 +17,6 @@
 #include "daemon/log.h"
 #include "health/engine_state.h"
 
-uint64_t hunt_interval_us(const struct pair *p)
-{
-	return pair_listener(p)->hunt_interval_us;
-}
-
 /* Servers that route (UP, not in MAINT); *primary is the last of them. */
 static int count_up(struct hc_engine *e, int listener, struct pair **primary)
 {
@@ -148,8 +143,7 @@ static void reconsider(struct hc_engine *e, int listener, const struct pair *p, 
 
 void hunt_after_result(struct pair *p, enum hc_evidence ev)
 {
-	reconsider(p->engine, p->listener, p,
-	           ev == HC_EVIDENCE_PROOF || ev == HC_EVIDENCE_PASS);
+	reconsider(p->engine, p->listener, p, hc_evidence_passed(ev));
 }
 
 void hunt_after_pause(struct hc_engine *e, int listener)

@@ -78,7 +78,7 @@ bool hc_step_single(struct hc_health *h, int rise, int fall, enum hc_evidence ev
 {
 	enum hc_status from = h->status;
 	bool was_conclusive = from == HC_STATUS_DOWN && h->conclusive;
-	bool passed = ev == HC_EVIDENCE_PROOF || ev == HC_EVIDENCE_PASS;
+	bool passed = hc_evidence_passed(ev);
 
 	h->failed = passed ? 0 : h->failed + 1;
 	switch (ev) {
