@@ -7,7 +7,7 @@ PKGS = inih libcurl openssl jansson
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -MMD -MP $(shell pkg-config --cflags $(PKGS))
 LDLIBS = -lev $(shell pkg-config --libs $(PKGS)) -lm
 
-LIB_SRCS = $(wildcard conf/*.c health/*.c proxy/*.c vrrp/*.c stats/*.c) daemon/log.c
+LIB_SRCS = $(wildcard conf/*.c health/*.c proxy/*.c vrrp/*.c stats/*.c common/*.c)
 LIB_OBJS = $(LIB_SRCS:.c=.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:.c=)

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include "common/log.h"  /* enum log_level */
 
 #define CONF_NAME_MAX 64      /* section names: servers and listeners */
 #define CONF_PATH_MAX 256     /* file paths and HTTP paths */
@@ -41,14 +42,6 @@ enum conf_on_marked_down {
 	CONF_ON_DOWN_SHUTDOWN_SESSIONS,
 };
 
-/* Levels as syslog numbers them, so they map one to one. */
-enum conf_log_level {
-	CONF_LOG_ERR = 3,
-	CONF_LOG_WARNING = 4,
-	CONF_LOG_NOTICE = 5,
-	CONF_LOG_INFO = 6,
-	CONF_LOG_DEBUG = 7,
-};
 
 /* A numeric socket address and the text it was written as. */
 struct conf_addr {
@@ -126,7 +119,7 @@ struct conf_listener {
 
 struct conf_global {
 	int maxconn;                     /* process-wide client connections */
-	enum conf_log_level log_level;
+	enum log_level log_level;
 	char user[CONF_NAME_MAX];        /* empty: keep the current user */
 	uint64_t hard_stop_after_us;     /* soft stop: longest wait for sessions; 0 = no limit */
 };
@@ -167,7 +160,7 @@ int conf_load_string(const char *name, const char *text, struct conf *conf,
 int conf_parse_duration(const char *text, uint64_t *us, const char **why);
 
 const char *conf_balance_name(enum conf_balance balance);
-const char *conf_log_level_name(enum conf_log_level level);
+const char *conf_log_level_name(enum log_level level);
 const char *conf_on_marked_down_name(enum conf_on_marked_down action);
 const char *conf_check_body_name(enum conf_check_body body);
 

@@ -16,7 +16,7 @@ static void start(const char *name, struct conf *conf, struct conf_errors *error
 	memset(conf, 0, sizeof *conf);
 	memset(errors, 0, sizeof *errors);
 	conf->global.maxconn = 4096;
-	conf->global.log_level = CONF_LOG_INFO;
+	conf->global.log_level = LOG_LEVEL_INFO;
 	snprintf(conf->path, sizeof conf->path, "%s", name);
 }
 

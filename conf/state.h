@@ -205,7 +205,7 @@ void conf_tun_resolve(struct conf_tun_set *const *layers, int nlayers,
 int conf_parse_int(const char *text, long long min, long long max, long long *out);
 int conf_parse_bool(const char *text, bool *out);
 int conf_parse_balance(const char *text, enum conf_balance *out);
-int conf_parse_log_level(const char *text, enum conf_log_level *out);
+int conf_parse_log_level(const char *text, enum log_level *out);
 int conf_parse_on_marked_down(const char *text, enum conf_on_marked_down *out);
 int conf_parse_check_body(const char *text, enum conf_check_body *out);
 bool conf_valid_name(const char *text);

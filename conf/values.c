@@ -15,11 +15,11 @@ static const char *const balance_names[] = {
 };
 
 static const char *const log_level_names[] = {
-	[CONF_LOG_ERR] = "err",
-	[CONF_LOG_WARNING] = "warning",
-	[CONF_LOG_NOTICE] = "notice",
-	[CONF_LOG_INFO] = "info",
-	[CONF_LOG_DEBUG] = "debug",
+	[LOG_LEVEL_ERR] = "err",
+	[LOG_LEVEL_WARNING] = "warning",
+	[LOG_LEVEL_NOTICE] = "notice",
+	[LOG_LEVEL_INFO] = "info",
+	[LOG_LEVEL_DEBUG] = "debug",
 };
 
 static const char *const on_marked_down_names[] = {
@@ -57,7 +57,7 @@ const char *conf_balance_name(enum conf_balance balance)
 	return name_of(balance_names, COUNT(balance_names), (int)balance);
 }
 
-const char *conf_log_level_name(enum conf_log_level level)
+const char *conf_log_level_name(enum log_level level)
 {
 	return name_of(log_level_names, COUNT(log_level_names), (int)level);
 }
@@ -92,13 +92,13 @@ int conf_parse_balance(const char *text, enum conf_balance *out)
 	return 0;
 }
 
-int conf_parse_log_level(const char *text, enum conf_log_level *out)
+int conf_parse_log_level(const char *text, enum log_level *out)
 {
 	int i = index_of(log_level_names, COUNT(log_level_names), text);
 
 	if (i < 0)
 		return -1;
-	*out = (enum conf_log_level)i;
+	*out = (enum log_level)i;
 	return 0;
 }
 

@@ -17,7 +17,7 @@
 
 #include "conf/conf.h"
 #include "daemon/ctl.h"
-#include "daemon/log.h"
+#include "common/log.h"
 #include "daemon/version.h"
 #include "health/health.h"
 #include "proxy/proxy.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 #include "health/engine_state.h"
 
 static bool is_single(const struct pair *p)
@@ -203,7 +203,7 @@ static enum hc_evidence weigh_timeline(const struct pair *p, enum hc_evidence ev
 		h->view.timeline = r->patroni.timeline;
 		return ev;
 	}
-	log_limited(&h->log_rl, CONF_LOG_WARNING, "%s/%s: claims to be primary on timeline "
+	log_limited(&h->log_rl, LOG_LEVEL_WARNING, "%s/%s: claims to be primary on timeline "
 	            "%lld, older than the last primary's %lld: not taken", pair_listener(p)->name,
 	            pair_server_name(p), r->patroni.timeline, last);
 	return HC_EVIDENCE_DENIAL;

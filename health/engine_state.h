@@ -8,7 +8,7 @@
 
 #include <ev.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 #include "health/internal.h"
 
 struct pair {

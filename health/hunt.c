@@ -14,7 +14,7 @@
  */
 #include <stdio.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 #include "health/engine_state.h"
 
 /* Servers that route (UP, not in MAINT); *primary is the last of them. */
@@ -54,7 +54,7 @@ void hunt_start(struct hc_engine *e, int listener, const char *why)
 	h->view.hunting = true;
 	h->started = now;
 	format_ms(pace, sizeof pace, l->hunt_interval_us);
-	log_limited(&h->log_rl, CONF_LOG_NOTICE, "%s: %s, checking every server every %s",
+	log_limited(&h->log_rl, LOG_LEVEL_NOTICE, "%s: %s, checking every server every %s",
 	            l->name, why, pace);
 	for (int m = 0; m < l->nmembers; m++) {
 		struct pair *q = engine_pair(e, listener, m);
@@ -79,8 +79,8 @@ static void hunt_end(struct hc_engine *e, int listener, const struct pair *prima
 	format_ms(pace, sizeof pace, pair_member(primary)->t.inter_us);
 	/* A doubt that came to nothing (the primary passed at once) is routine:
 	 * its line shares the budget of the line that began the hunt. */
-	log_limited(&h->log_rl, primary->view.last_change >= h->started ? CONF_LOG_NOTICE
-	                                                                  : CONF_LOG_INFO,
+	log_limited(&h->log_rl, primary->view.last_change >= h->started ? LOG_LEVEL_NOTICE
+	                                                                  : LOG_LEVEL_INFO,
 	            "%s: primary %s confirmed after %.2f s, checking every %s again", l->name,
 	            pair_server_name(primary), ev_now(e->loop) - h->started, pace);
 	/* Each pair's next check is at its own rhythm from its last one. */

@@ -2,7 +2,7 @@
  * The operator's commands on one (listener, server): READY, DRAIN, MAINT, and
  * killing its sessions. They come from the stats page or `pgfront ctl`.
  */
-#include "daemon/log.h"
+#include "common/log.h"
 #include "proxy/internal.h"
 
 static const char *const admin_names[] = {

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 #include "proxy/internal.h"
 
 static struct log_ratelimit connect_errors_rl = { .period = 10, .burst = 10 };
@@ -37,7 +37,7 @@ static void connect_failed(struct session *s, const char *why)
 	char message[256];
 
 	l->members[member].c.connect_errors++;
-	log_limited(&connect_errors_rl, CONF_LOG_WARNING, "%s/%s: connect from %s failed: %s",
+	log_limited(&connect_errors_rl, LOG_LEVEL_WARNING, "%s/%s: connect from %s failed: %s",
 	            l->conf->name, server_conf(s, member)->name, s->client, why);
 	snprintf(s->connect_error, sizeof s->connect_error, "%s", why);
 	listener_suspect_server(l, member, "a connect failed");

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 #include "proxy/internal.h"
 
 #define ACCEPTS_PER_WAKEUP 64   /* then let other listeners and sessions run */
@@ -122,7 +122,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
 			return;
-		log_limited(&accept_errors_rl, CONF_LOG_ERR, "%s: accept: %s",
+		log_limited(&accept_errors_rl, LOG_LEVEL_ERR, "%s: accept: %s",
 		            l->conf->name, strerror(errno));
 		/* Out of descriptors: the pending client would wake us at once again. */
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)

@@ -26,7 +26,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 #include "proxy/balance.h"
 #include "proxy/internal.h"
 
@@ -62,7 +62,7 @@ static void refuse_for(struct session *s, enum balance_verdict verdict)
 
 	switch (verdict) {
 	case BALANCE_AMBIGUOUS:
-		log_limited(&ambiguous_rl, CONF_LOG_ERR,
+		log_limited(&ambiguous_rl, LOG_LEVEL_ERR,
 		            "%s: refused %s: more than one server claims to be primary",
 		            l->conf->name, s->client);
 		snprintf(message, sizeof message,

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 #include "proxy/internal.h"
 #include "proxy/pgproto.h"
 
@@ -91,7 +91,7 @@ static bool header_complete(struct refusal *r)
 	case PG_STARTUP_INVALID:
 		break;
 	}
-	log_limited(&garbage_rl, CONF_LOG_WARNING,
+	log_limited(&garbage_rl, LOG_LEVEL_WARNING,
 	            "%s: not a PostgreSQL startup packet (length %u): closed", r->client, len);
 	return false;
 }
@@ -191,7 +191,7 @@ void refuse_client(struct proxy *proxy, int fd, const char *client, const char *
 {
 	struct refusal *r;
 
-	log_limited(&refused_rl, CONF_LOG_INFO, "refused %s: %s", client, message);
+	log_limited(&refused_rl, LOG_LEVEL_INFO, "refused %s: %s", client, message);
 	if (proxy->refusals.count >= REFUSALS_MAX || !(r = calloc(1, sizeof *r))) {
 		close(fd);
 		return;

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 #include "stats/internal.h"
 
 #define CSP "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; " \

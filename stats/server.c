@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "common/list.h"
-#include "daemon/log.h"
+#include "common/log.h"
 #include "stats/internal.h"
 
 #define STATS_CONN_MAX 64
@@ -234,7 +234,7 @@ static void conn_handshake(struct conn *c)
 		conn_wait(c, want);
 		break;
 	default:
-		log_limited(&c->server->rl, CONF_LOG_INFO, "stats: TLS handshake with %s failed",
+		log_limited(&c->server->rl, LOG_LEVEL_INFO, "stats: TLS handshake with %s failed",
 		            c->peer);
 		conn_close(c);
 	}
@@ -261,7 +261,7 @@ static void conn_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	if (c->state != CONN_LINGERING)
-		log_limited(&c->server->rl, CONF_LOG_INFO, "stats: %s timed out after %.0f s",
+		log_limited(&c->server->rl, LOG_LEVEL_INFO, "stats: %s timed out after %.0f s",
 		            c->peer, STATS_TIMEOUT);
 	conn_close(c);
 }
@@ -290,7 +290,7 @@ static void refuse_busy(struct stats_server *s, int fd, const char *peer)
 
 	if (!s->tls)
 		(void)!send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-	log_limited(&s->rl, CONF_LOG_WARNING, "stats: %s refused: %d connections already",
+	log_limited(&s->rl, LOG_LEVEL_WARNING, "stats: %s refused: %d connections already",
 	            peer, STATS_CONN_MAX);
 	close(fd);
 }
@@ -304,7 +304,7 @@ static void conn_new(struct stats_server *s, int fd, const char *peer)
 		c = NULL;
 	}
 	if (!c) {
-		log_limited(&s->rl, CONF_LOG_WARNING, "stats: out of memory for %s", peer);
+		log_limited(&s->rl, LOG_LEVEL_WARNING, "stats: out of memory for %s", peer);
 		close(fd);
 		return;
 	}
@@ -342,7 +342,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				log_limited(&s->rl, CONF_LOG_WARNING, "stats: accept: %s; pausing",
+				log_limited(&s->rl, LOG_LEVEL_WARNING, "stats: accept: %s; pausing",
 				            strerror(errno));
 				ev_io_stop(loop, &s->accept_io);
 				ev_timer_set(&s->accept_pause, ACCEPT_PAUSE, 0.);

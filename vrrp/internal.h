@@ -10,7 +10,7 @@
 
 #include <ev.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 #include "vrrp/fsm.h"
 #include "vrrp/net.h"
 #include "vrrp/packet.h"

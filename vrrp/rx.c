@@ -63,7 +63,7 @@ static void discard(struct vrrp_instance *in, enum vrrp_discard why, const struc
 	if (why == VRRP_DISCARD_VRID)
 		log_debug("vrrp %s: advert from %s ignored: %s", in->c.name, from, text);
 	else
-		log_limited(&in->discard_rl, CONF_LOG_WARNING, "vrrp %s: advert from %s discarded "
+		log_limited(&in->discard_rl, LOG_LEVEL_WARNING, "vrrp %s: advert from %s discarded "
 		            "(%s): %s", in->c.name, from, vrrp_discard_name(why), text);
 }
 
@@ -79,7 +79,7 @@ static void check_addrs(struct vrrp_instance *in, const struct vrrp_rx *rx)
 	same = vrrp_advert_same_addrs(&rx->adv, ours, in->c.nvips);
 	if (!same) {
 		inet_ntop(AF_INET, &rx->src, from, sizeof from);
-		log_limited(&in->discard_rl, CONF_LOG_WARNING, "vrrp %s: advert from %s lists %d "
+		log_limited(&in->discard_rl, LOG_LEVEL_WARNING, "vrrp %s: advert from %s lists %d "
 		            "address(es) that differ from our virtual_ipaddress: check both "
 		            "configurations", in->c.name, from, rx->adv.naddrs);
 	}
@@ -116,7 +116,7 @@ void vrrp_rx_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				log_limited(&in->send_rl, CONF_LOG_WARNING, "vrrp %s: receive: %s",
+				log_limited(&in->send_rl, LOG_LEVEL_WARNING, "vrrp %s: receive: %s",
 				            in->c.name, strerror(errno));
 			return;
 		}

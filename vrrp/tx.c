@@ -36,7 +36,7 @@ void vrrp_tx_advert(struct vrrp_instance *in, int priority)
 		rc = rc ? rc : one;
 	}
 	if (rc < 0)
-		log_limited(&in->send_rl, CONF_LOG_WARNING, "vrrp %s: sending an advert: %s",
+		log_limited(&in->send_rl, LOG_LEVEL_WARNING, "vrrp %s: sending an advert: %s",
 		            in->c.name, strerror(-rc));
 	else
 		in->view.adverts_sent++;
@@ -105,7 +105,7 @@ static void garp_burst(struct vrrp_instance *in)
 		}
 	}
 	if (failed)
-		log_limited(&in->send_rl, CONF_LOG_WARNING, "vrrp %s: %d gratuitous ARP(s) not sent: %s",
+		log_limited(&in->send_rl, LOG_LEVEL_WARNING, "vrrp %s: %d gratuitous ARP(s) not sent: %s",
 		            in->c.name, failed, strerror(-rc));
 }
 

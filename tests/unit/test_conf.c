@@ -194,7 +194,7 @@ static void test_seed_cluster(void **state)
 	expect_ok(seed);
 	assert_string_equal(conf->path, "t.ini");
 	assert_int_equal(conf->global.maxconn, 200);
-	assert_int_equal(conf->global.log_level, CONF_LOG_INFO);
+	assert_int_equal(conf->global.log_level, LOG_LEVEL_INFO);
 	assert_string_equal(conf->global.user, "pgfront");
 
 	assert_int_equal(conf->nservers, 3);
@@ -272,7 +272,7 @@ static void test_builtin_defaults(void **state)
 	(void)state;
 	expect_ok(minimal);
 	assert_int_equal(conf->global.maxconn, 4096);
-	assert_int_equal(conf->global.log_level, CONF_LOG_INFO);
+	assert_int_equal(conf->global.log_level, LOG_LEVEL_INFO);
 	assert_string_equal(conf->global.user, "");
 	assert_int_equal(conf->listeners[0].balance, CONF_BALANCE_ROUNDROBIN);
 	assert_int_equal(conf->listeners[0].expect_status, 200);
@@ -870,20 +870,20 @@ static void test_names(void **state)
 	assert_string_equal(conf_balance_name(CONF_BALANCE_LEASTCONN), "leastconn");
 	assert_string_equal(conf_balance_name(CONF_BALANCE_FIRST), "first");
 	assert_string_equal(conf_balance_name((enum conf_balance)42), "unknown");
-	assert_string_equal(conf_log_level_name(CONF_LOG_ERR), "err");
-	assert_string_equal(conf_log_level_name(CONF_LOG_WARNING), "warning");
-	assert_string_equal(conf_log_level_name(CONF_LOG_NOTICE), "notice");
-	assert_string_equal(conf_log_level_name(CONF_LOG_INFO), "info");
-	assert_string_equal(conf_log_level_name(CONF_LOG_DEBUG), "debug");
-	assert_string_equal(conf_log_level_name((enum conf_log_level)0), "unknown");
+	assert_string_equal(conf_log_level_name(LOG_LEVEL_ERR), "err");
+	assert_string_equal(conf_log_level_name(LOG_LEVEL_WARNING), "warning");
+	assert_string_equal(conf_log_level_name(LOG_LEVEL_NOTICE), "notice");
+	assert_string_equal(conf_log_level_name(LOG_LEVEL_INFO), "info");
+	assert_string_equal(conf_log_level_name(LOG_LEVEL_DEBUG), "debug");
+	assert_string_equal(conf_log_level_name((enum log_level)0), "unknown");
 	assert_string_equal(conf_on_marked_down_name(CONF_ON_DOWN_NONE), "none");
 	assert_string_equal(conf_on_marked_down_name(CONF_ON_DOWN_SHUTDOWN_SESSIONS),
 	                    "shutdown-sessions");
 	/* Every level name parses back to its level. */
-	for (int level = CONF_LOG_ERR; level <= CONF_LOG_DEBUG; level++) {
+	for (int level = LOG_LEVEL_ERR; level <= LOG_LEVEL_DEBUG; level++) {
 		char text[128];
 		snprintf(text, sizeof text, "%s[global]\nlog_level = %s\n", minimal,
-		         conf_log_level_name((enum conf_log_level)level));
+		         conf_log_level_name((enum log_level)level));
 		expect_ok(text);
 		assert_int_equal(conf->global.log_level, level);
 	}

@@ -1,31 +1,31 @@
-#include "daemon/log.h"
+#include "common/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/time.h>
 #include <time.h>
 
-static enum conf_log_level current_level = CONF_LOG_INFO;
+static enum log_level current_level = LOG_LEVEL_INFO;
 
 static const char *const level_names[] = {
-	[CONF_LOG_ERR] = "err",
-	[CONF_LOG_WARNING] = "warning",
-	[CONF_LOG_NOTICE] = "notice",
-	[CONF_LOG_INFO] = "info",
-	[CONF_LOG_DEBUG] = "debug",
+	[LOG_LEVEL_ERR] = "err",
+	[LOG_LEVEL_WARNING] = "warning",
+	[LOG_LEVEL_NOTICE] = "notice",
+	[LOG_LEVEL_INFO] = "info",
+	[LOG_LEVEL_DEBUG] = "debug",
 };
 
-void log_set_level(enum conf_log_level level)
+void log_set_level(enum log_level level)
 {
 	current_level = level;
 }
 
-bool log_enabled(enum conf_log_level level)
+bool log_enabled(enum log_level level)
 {
 	return level <= current_level;
 }
 
-static void log_vmsg(enum conf_log_level level, const char *suffix,
+static void log_vmsg(enum log_level level, const char *suffix,
                      const char *fmt, va_list ap)
 {
 	struct timeval tv;
@@ -42,7 +42,7 @@ static void log_vmsg(enum conf_log_level level, const char *suffix,
 	        level_names[level], line, suffix);
 }
 
-void log_msg(enum conf_log_level level, const char *fmt, ...)
+void log_msg(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -61,7 +61,7 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void log_limited(struct log_ratelimit *rl, enum conf_log_level level,
+void log_limited(struct log_ratelimit *rl, enum log_level level,
                  const char *fmt, ...)
 {
 	char suffix[64] = "";

@@ -1,0 +1,47 @@
+/*
+ * log — one line per event on stderr, with a timestamp and a level, so that
+ * systemd's journal (or a terminal) shows what pgfront did and when.
+ */
+#ifndef PGFRONT_LOG_H
+#define PGFRONT_LOG_H
+
+#include <stdbool.h>
+
+/* Levels as syslog numbers them, so they map one to one. */
+enum log_level {
+	LOG_LEVEL_ERR = 3,
+	LOG_LEVEL_WARNING = 4,
+	LOG_LEVEL_NOTICE = 5,
+	LOG_LEVEL_INFO = 6,
+	LOG_LEVEL_DEBUG = 7,
+};
+
+void log_set_level(enum log_level level);
+bool log_enabled(enum log_level level);
+
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_err(...)     log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
+#define log_warning(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
+#define log_notice(...)  log_msg(LOG_LEVEL_NOTICE, __VA_ARGS__)
+#define log_info(...)    log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...)   log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+/*
+ * A budget for lines that a peer can provoke (bad packets, garbage clients):
+ * at most `burst` lines per `period` seconds; the rest are counted and the
+ * count is reported with the next line let through.
+ */
+struct log_ratelimit {
+	double period;
+	int burst;
+	double window_start;
+	int used;
+	unsigned long suppressed;
+};
+
+void log_limited(struct log_ratelimit *rl, enum log_level level,
+                 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif
