@@ -40,6 +40,7 @@ struct daemon {
 	ev_signal sigterm, sigint, sighup, sigusr1;
 	ev_timer soft_stop;      /* polls until the last session ends */
 	double soft_stop_deadline;
+	bool reloading;          /* the new health engine may speak before it is ours */
 };
 
 static void usage(FILE *out)
@@ -119,16 +120,32 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
+/*
+ * For vrrp's track_listener: has the listener a server left to route to?
+ * A server in MAINT has a frozen status and does not count (the health
+ * engine leaves it out); a DRAINed one does: it is still checked, and it
+ * still serves its sessions, which moving the VIP away would cut.
+ */
+static void track_listener(struct daemon *d, int listener)
+{
+	vrrp_listener_health(d->vrrp, listener,
+	                     d->health && hc_listener_has_up(d->health, listener),
+	                     (double)d->conf->listeners[listener].t.hold_when_down_us / 1e6);
+}
+
 /* Every health change goes through here, to each module that cares. */
 static void health_changed(void *arg, int listener, int member, const struct hc_change *change)
 {
 	struct daemon *d = arg;
 
-	proxy_health_changed(d->proxy, listener, member, change);
-	/* For vrrp's track_listener: has the listener a server left to route to? */
-	vrrp_listener_health(d->vrrp, listener,
-	                     d->health && hc_listener_has_up(d->health, listener),
-	                     (double)d->conf->listeners[listener].t.hold_when_down_us / 1e6);
+	/* During a reload the new engine's indexes are not yet d->conf's: the
+	 * reload feeds vrrp every listener once it is applied. */
+	if (d->reloading)
+		return;
+	/* MAINT's staleness is the proxy's own doing: nothing new for it. */
+	if (!change->stale_changed)
+		proxy_health_changed(d->proxy, listener, member, change);
+	track_listener(d, listener);
 }
 
 static void stop_now(struct daemon *d)
@@ -213,13 +230,16 @@ static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		log_err("reload: %s is invalid; running on with the previous configuration", d->path);
 		return;
 	}
+	d->reloading = true;
 	health = hc_engine_start_from(d->health, conf, err, sizeof err);
 	if (!health || proxy_reload(d->proxy, conf, health, err, sizeof err) < 0) {
+		d->reloading = false;
 		log_err("reload: %s; running on with the previous configuration", err);
 		hc_engine_stop(health);
 		free(conf);
 		return;
 	}
+	d->reloading = false;
 	hc_engine_stop(d->health);
 	d->health = health;
 	free(d->conf);
@@ -229,6 +249,9 @@ static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	if (stats_reload(d->stats, err, sizeof err) < 0)
 		log_err("reload: stats page: %s", err);
 	vrrp_reload(d->vrrp, conf);
+	/* Listeners may have moved, come or come back: vrrp hears them all. */
+	for (int i = 0; i < conf->nlisteners; i++)
+		track_listener(d, i);
 	log_set_level(conf->global.log_level);
 	log_notice("reload: %s applied: %d listener(s), %d server(s)", d->path,
 	           conf->nlisteners, conf->nservers);

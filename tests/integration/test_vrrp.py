@@ -1,6 +1,6 @@
 """pgfront's VRRPv2 speaker between two balancers, in network namespaces.
 
-    pgft-vrrp-sw   bridge br0, the link
+    pgft-vrrp-sw   bridge br0, the link (PGFRONT_VRRP_NETNS changes the prefix)
     pgft-vrrp-a    balancer 198.18.145.11 (eth0)
     pgft-vrrp-b    balancer 198.18.145.12
     pgft-vrrp-c    client   198.18.145.20
@@ -26,13 +26,15 @@ import time
 import pytest
 
 from helpers.netns import Lab, NsPgfront
-from helpers.pgfront import render
+from helpers.pgfront import BINARY, render
 
 HELPERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers")
 VIP = "198.18.145.222"
 A_ADDR, B_ADDR, CLIENT_ADDR = "198.18.145.11", "198.18.145.12", "198.18.145.20"
 DB_A, DB_B = "198.18.145.30", "198.18.145.31"
 ADVERT_INT = 1
+# Namespaces <prefix>-sw, -a, -b...: another prefix lets two runs share a machine.
+LAB_PREFIX = os.environ.get("PGFRONT_VRRP_NETNS", "pgft-vrrp")
 
 
 def skew(priority):
@@ -122,7 +124,7 @@ def lab():
         if not shutil.which(tool):
             pytest.fail("%s is not installed: scripts/install-deps installs it" % tool,
                         pytrace=False)
-    with Lab("pgft-vrrp") as lab:
+    with Lab(LAB_PREFIX) as lab:
         lab.host("a", A_ADDR)
         lab.host("b", B_ADDR)
         lab.host("c", CLIENT_ADDR)
@@ -457,6 +459,47 @@ def test_track_listener_moves_the_vip_and_brings_it_back(lab, nodes):
     took = wait_holder(lab, "a", master_down_interval(101) + 2, since=back)
     print("tracked listener up again: VIP back after %.3fs" % took)
     wait_through_vip(lab, A_ADDR)
+
+
+TRACK = {"track_listener": "postgres_write", "track_weight": -50, "hold_when_down": "1s"}
+
+
+def with_stats(config, addr):
+    config["stats"] = {"bind": "%s:5000" % addr, "auth": "admin:secret", "admin": "yes"}
+    return config
+
+
+def ctl(host, addr, action, target="postgres_write/db"):
+    r = host.run(BINARY, "ctl", "-s", "%s:5000" % addr, "-u", "admin:secret", action, target,
+                 check=False)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    return r.stdout.strip()
+
+
+def test_maint_of_the_only_up_server_counts_as_failing_for_track_listener(lab, nodes):
+    a = nodes("a", with_stats(balancer("a", 101, **TRACK), A_ADDR))
+    a.wait_log(r"vrrp VI_01: priority 51 -> 101: listener postgres_write has an UP server")
+    host = lab.hosts["a"]
+    # DRAIN: the server still serves its sessions and is still checked: it
+    # counts as the listener's server, the priority stays.
+    mark = a.log_mark()
+    assert ctl(host, A_ADDR, "drain") == "postgres_write/db: DRAIN"
+    time.sleep(2)       # longer than hold_when_down
+    assert "priority 101 -> 51" not in a.log()[mark:]
+    assert ctl(host, A_ADDR, "ready") == "postgres_write/db: READY"
+    # MAINT: its checks pause and its frozen UP proves nothing: the listener
+    # has no server it can vouch for, and after the hold the priority drops.
+    mark = a.log_mark()
+    assert ctl(host, A_ADDR, "maint") == "postgres_write/db: MAINT"
+    a.wait_log(r"vrrp VI_01: listener postgres_write has no UP server: priority stays 101",
+               since=mark)
+    a.wait_log(r"vrrp VI_01: priority 101 -> 51: listener postgres_write has no UP server",
+               since=mark)
+    # Back to READY: counted again once a check has passed.
+    mark = a.log_mark()
+    assert ctl(host, A_ADDR, "ready") == "postgres_write/db: READY"
+    a.wait_log(r"vrrp VI_01: priority 51 -> 101: listener postgres_write has an UP server "
+               r"again", since=mark)
 
 
 # -- keepalived as the peer ------------------------------------------------------
