@@ -19,7 +19,8 @@ static int effective_priority(const struct conf_vrrp *c, bool up)
 {
 	int p = c->priority;
 
-	if (c->track_listener < 0 || p == VRRP_PRIO_OWNER)
+	/* The name: the index is -1 while a reload has taken the listener away. */
+	if (!c->track_listener_name[0] || p == VRRP_PRIO_OWNER)
 		return p;
 	/* keepalived's track weight: a negative one while failing, a positive one while fine. */
 	if ((c->track_weight < 0 && !up) || (c->track_weight > 0 && up))

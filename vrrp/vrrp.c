@@ -154,6 +154,27 @@ static bool same_instance(const struct conf_vrrp *a, const struct conf_vrrp *b)
 	return memcmp(&x, &y, sizeof x) == 0;
 }
 
+/*
+ * Listener indexes may have moved: follow the tracked one by name, every
+ * time. The name, not the index, says whether the instance tracks one: a
+ * listener a reload removed may come back with the next, and is followed
+ * again (its new checks then set the priority, as at start).
+ */
+static void follow_track(struct vrrp_instance *in, const struct conf *conf)
+{
+	int was = in->c.track_listener;
+
+	if (!in->c.track_listener_name[0])
+		return;
+	in->c.track_listener = find_listener(conf, in->c.track_listener_name);
+	if (in->c.track_listener < 0 && was >= 0)
+		log_warning("vrrp %s: tracked listener %s is gone: priority stays %d",
+		            in->c.name, in->c.track_listener_name, in->fsm.priority);
+	else if (in->c.track_listener >= 0 && was < 0)
+		log_notice("vrrp %s: tracked listener %s is back: its checks set the priority again",
+		           in->c.name, in->c.track_listener_name);
+}
+
 void vrrp_reload(struct vrrp *vrrp, const struct conf *conf)
 {
 	for (int i = 0; vrrp && i < vrrp->n; i++) {
@@ -163,11 +184,7 @@ void vrrp_reload(struct vrrp *vrrp, const struct conf *conf)
 		if (!now || !same_instance(&in->c, now))
 			log_warning("vrrp %s: [vrrp] sections change at restart only: this instance "
 			            "runs on as it started", in->c.name);
-		/* Listener indexes may have moved: follow the tracked one by name. */
-		if (in->c.track_listener >= 0 &&
-		    (in->c.track_listener = find_listener(conf, in->c.track_listener_name)) < 0)
-			log_warning("vrrp %s: tracked listener %s is gone: priority stays %d",
-			            in->c.name, in->c.track_listener_name, in->fsm.priority);
+		follow_track(in, conf);
 	}
 	for (int i = 0; i < conf->nvrrps; i++)
 		if (!has_instance(vrrp, conf->vrrps[i].name))

@@ -502,6 +502,45 @@ def test_maint_of_the_only_up_server_counts_as_failing_for_track_listener(lab, n
                r"again", since=mark)
 
 
+def test_tracked_listener_removed_then_restored_by_reloads_is_tracked_again(lab, nodes):
+    full = balancer("a", 101, **TRACK)
+    full["listen other"] = {"bind": "%s:6432" % A_ADDR, "balance": "single",
+                            "check": "HEAD /primary"}
+    a, b = pair(nodes, **TRACK)
+    # a runs on a configuration with a second listener, kept by every reload.
+    with open(a.config_path, "w") as f:
+        f.write(render(full))
+    mark = a.log_mark()
+    a.send_signal(signal.SIGHUP)
+    a.wait_log(r"reload: .* applied: 2 listener", since=mark)
+    a.wait_log(r"vrrp VI_01: priority 51 -> 101: listener postgres_write has an UP server")
+    # Reload without the tracked listener (and so without the track keys).
+    gone = balancer("a", 101, **TRACK)
+    del gone["listen postgres_write"]
+    del gone["vrrp VI_01"]["track_listener"], gone["vrrp VI_01"]["track_weight"]
+    gone["listen other"] = full["listen other"]
+    with open(a.config_path, "w") as f:
+        f.write(render(gone))
+    mark = a.log_mark()
+    a.send_signal(signal.SIGHUP)
+    a.wait_log(r"vrrp VI_01: tracked listener postgres_write is gone: priority stays 101",
+               since=mark)
+    a.wait_log(r"reload: .* applied: 1 listener", since=mark)
+    # And back: the listener is tracked again.
+    with open(a.config_path, "w") as f:
+        f.write(render(full))
+    mark = a.log_mark()
+    a.send_signal(signal.SIGHUP)
+    a.wait_log(r"reload: .* applied: 2 listener", since=mark)
+    a.wait_log(r"postgres_write/db: INIT -> UP", since=mark)
+    stays(lab, "a", 1)
+    # Its failure lowers the priority, and b takes the VIP.
+    lab.backend.set_mode(DB_A, "status503")
+    a.wait_log(r"vrrp VI_01: priority 101 -> 51: listener postgres_write has no UP server",
+               since=mark, timeout=5)
+    wait_holder(lab, "b", master_down_interval(100) + 2)
+
+
 # -- keepalived as the peer ------------------------------------------------------
 
 def test_keepalived_master_pgfront_backup_then_priority_0_handover(lab, nodes):
