@@ -10,6 +10,7 @@
 
 #include <ev.h>
 
+#include "common/list.h"
 #include "common/log.h"
 #include "vrrp/fsm.h"
 #include "vrrp/net.h"
@@ -44,7 +45,8 @@ struct vrrp {
 	int arp_fd;                      /* AF_PACKET, shared */
 	int n;
 	struct vrrp_instance *inst;
-	struct vrrp_child *children;     /* notify scripts still running */
+	struct list notify_running;      /* notify scripts running (struct vrrp_child) */
+	struct list notify_waiting;      /* and waiting for a turn, oldest first */
 };
 
 /* instance.c */

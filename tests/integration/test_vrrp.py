@@ -700,6 +700,100 @@ def test_bad_adverts_are_counted_ignored_and_change_nothing(lab, nodes):
                since=mark)
 
 
+# -- notify scripts -----------------------------------------------------------------------
+
+FLAPPER = SENDER.split("kinds = {")[0] + r"""
+import time
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(sys.argv[1]))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
+for _ in range(int(sys.argv[2])):
+    s.sendto(advert(prio=255), ("224.0.0.18", 0))     # the MASTER steps down...
+    time.sleep(0.04)
+    s.sendto(advert(prio=0), ("224.0.0.18", 0))       # ...and takes over after Skew_Time
+    time.sleep(0.04)
+"""
+
+# Each run notes its state and how many runs (itself included) are in progress.
+NOTIFY_COUNTING = """#!/bin/sh
+touch %(running)s/$$
+n=$(ls %(running)s | wc -l)
+echo "$1 $2 $n" >> %(record)s
+sleep 0.2
+rm %(running)s/$$
+"""
+
+# BACKUP's run sleeps; MASTER's ignores SIGTERM (and so does its sleep).
+NOTIFY_STUCK = """#!/bin/sh
+echo "start $2" >> %(record)s
+if [ "$2" = MASTER ]; then trap '' TERM; sleep 7778; else sleep 7777; fi
+echo "end $2" >> %(record)s
+"""
+
+
+def test_notify_scripts_run_at_most_4_at_once_in_order(lab, nodes, tmp_path):
+    running = tmp_path / "running"
+    running.mkdir()
+    record = tmp_path / "notify.log"
+    script = tmp_path / "notify.sh"
+    script.write_text(NOTIFY_COUNTING % {"running": running, "record": record})
+    script.chmod(0o755)
+    # Priority 254: Skew_Time is 8 ms, so each priority-0 advert brings it back at once.
+    a = nodes("a", balancer("a", 254, notify=str(script)))
+    a.wait_log(r"BACKUP -> MASTER", timeout=master_down_interval(254) + 2)
+    wait_lines(record, ["VI_01 BACKUP 1", "VI_01 MASTER 1"])
+    mark = a.log_mark()
+    lab.hosts["c"].run("/usr/bin/python3", "-c", FLAPPER, CLIENT_ADDR, "25", timeout=30)
+    # Adverts read late (a busy machine) may merge two flips into none: count
+    # the transitions there were, and wait until each was told or dropped.
+    deadline = time.monotonic() + 30
+    settled = None
+    while True:
+        log = a.log()[mark:]
+        changes = len(re.findall(r"vrrp VI_01: (MASTER -> BACKUP|BACKUP -> MASTER)", log))
+        dropped = len(re.findall(r"notify script for \w+ dropped", log))
+        lines = record.read_text().splitlines()[2:]
+        done = (changes, dropped, len(lines)) if len(lines) + dropped == changes \
+            and not list(running.iterdir()) and lab.hosts["a"].has(VIP) else None
+        if done and done == settled:
+            break
+        settled = done
+        assert time.monotonic() < deadline, (changes, dropped, len(lines))
+        time.sleep(0.5)
+    assert changes >= 20
+    print("\n%d transitions: %d scripts ran, %d dropped, at most %d at once"
+          % (changes, len(lines), dropped, max(int(l.split()[2]) for l in lines)))
+    assert max(int(l.split()[2]) for l in lines) <= 4, lines
+    # In transition order, the last one (the state it is in now) never dropped.
+    assert lines[-1].startswith("VI_01 MASTER")
+    assert lab.hosts["a"].has(VIP)
+
+
+def test_a_notify_script_past_notify_timeout_is_terminated_then_killed(lab, nodes, tmp_path):
+    record = tmp_path / "notify.log"
+    script = tmp_path / "notify.sh"
+    script.write_text(NOTIFY_STUCK % {"record": record})
+    script.chmod(0o755)
+    a = nodes("a", balancer("a", 101, notify=str(script)))     # notify_timeout: 10s
+    started = time.monotonic()
+    a.wait_log(r"BACKUP -> MASTER", timeout=master_down_interval(101) + 2)
+    a.wait_log(r"vrrp VI_01: notify script for BACKUP still running after 10\.0 s: "
+               r"sending SIGTERM", timeout=12)
+    a.wait_log(r"vrrp VI_01: notify script for BACKUP killed by signal 15 after its timeout")
+    assert time.monotonic() - started >= 9.5
+    a.wait_log(r"vrrp VI_01: notify script for MASTER still running after 10\.0 s: "
+               r"sending SIGTERM", timeout=master_down_interval(101) + 2)
+    a.wait_log(r"vrrp VI_01: notify script for MASTER still running 2\.0 s after SIGTERM: "
+               r"sending SIGKILL", timeout=4)
+    a.wait_log(r"vrrp VI_01: notify script for MASTER killed by signal 9 after its timeout")
+    # Their process groups went with them: no sleep of theirs is left.
+    for what in ("sleep 7777", "sleep 7778"):
+        r = subprocess.run(["pgrep", "-f", what], capture_output=True, text=True)
+        assert r.stdout == "", what
+    assert record.read_text().split("\n")[:2] == ["start BACKUP", "start MASTER"]
+    assert "end" not in record.read_text()
+
+
 # -- privileges -------------------------------------------------------------------------
 
 def test_without_capabilities_pgfront_says_which_and_exits_1(lab, nodes):
