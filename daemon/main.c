@@ -8,6 +8,7 @@
 #include <ev.h>
 #include <grp.h>
 #include <pwd.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <stdio.h>
@@ -41,6 +42,8 @@ struct daemon {
 	ev_timer soft_stop;      /* polls until the last session ends */
 	double soft_stop_deadline;
 	bool reloading;          /* the new health engine may speak before it is ours */
+	ev_timer vip_lost;       /* closes the sessions of lost VIPs, from the loop */
+	bool vip_lost_pending[CONF_MAX_VRRP];
 };
 
 static void usage(FILE *out)
@@ -148,6 +151,53 @@ static void health_changed(void *arg, int listener, int member, const struct hc_
 	track_listener(d, listener);
 }
 
+/*
+ * Sessions that came through a VIP this balancer no longer holds go at once:
+ * their clients now reach the peer, and they would only hold PostgreSQL
+ * backends until timeout_client. vrrp tells a transition from inside its
+ * own calls (a health change, a reload, an admin action...), so the
+ * closing runs from a timer of its own, never inside the caller's stack.
+ */
+static void vip_lost_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	for (int i = 0; d->vrrp && i < vrrp_count(d->vrrp); i++) {
+		const struct vrrp_view *view = vrrp_view(d->vrrp, i);
+		int closed = 0;
+
+		if (!d->vip_lost_pending[i])
+			continue;
+		d->vip_lost_pending[i] = false;
+		if (view->state == VRRP_STATE_MASTER)
+			continue;   /* back already: its sessions may go on */
+		for (int k = 0; k < view->nvips; k++) {
+			struct sockaddr_in vip = { .sin_family = AF_INET, .sin_addr = view->vips[k].addr };
+
+			closed += proxy_close_sessions_on_addr(d->proxy, (struct sockaddr *)&vip);
+		}
+		if (closed)
+			log_notice("vrrp %s: closed %d session(s) that came through its VIPs: "
+			           "no longer MASTER", view->name, closed);
+	}
+}
+
+static void vrrp_changed(void *arg, const struct vrrp_change *change)
+{
+	struct daemon *d = arg;
+
+	if (change->from != VRRP_STATE_MASTER || change->to == VRRP_STATE_MASTER ||
+	    change->instance < 0 || change->instance >= CONF_MAX_VRRP)
+		return;
+	d->vip_lost_pending[change->instance] = true;
+	if (!ev_is_active(&d->vip_lost)) {
+		ev_timer_set(&d->vip_lost, 0., 0.);
+		ev_timer_start(d->loop, &d->vip_lost);
+	}
+}
+
 static void stop_now(struct daemon *d)
 {
 	stats_stop(d->stats);
@@ -161,6 +211,7 @@ static void stop_now(struct daemon *d)
 	 * counted from now rather than from after hundreds of sessions closed. */
 	vrrp_stop(d->vrrp);
 	d->vrrp = NULL;
+	ev_timer_stop(d->loop, &d->vip_lost);   /* every session closes now */
 	proxy_shutdown(d->proxy);
 	hc_engine_stop(d->health);
 	d->health = NULL;
@@ -294,6 +345,9 @@ static int run(struct daemon *d)
 		log_err("%s", err);
 		return 1;
 	}
+	ev_init(&d->vip_lost, vip_lost_cb);
+	d->vip_lost.data = d;
+	vrrp_set_change_cb(d->vrrp, vrrp_changed, d);
 	vrrp_before_setuid(d->vrrp);
 	if (drop_privileges(d->conf->global.user) < 0) {
 		vrrp_stop(d->vrrp);

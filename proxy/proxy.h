@@ -50,6 +50,7 @@ struct proxy_listener_counters {
 	uint64_t bytes_in;
 	uint64_t bytes_out;
 	uint64_t refused[PROXY_REFUSAL_COUNT];
+	uint64_t vip_lost;        /* closed: they came through a VIP that moved away */
 };
 
 /*
@@ -92,6 +93,16 @@ int proxy_kill_sessions(struct proxy *proxy, int listener, int member);
  */
 int proxy_reload(struct proxy *proxy, const struct conf *conf, struct hc_engine *health,
                  char *err, size_t errlen);
+
+/*
+ * Closes every session whose client connected to addr (the local address of
+ * its client socket: a VIP this balancer no longer holds), in every
+ * listener, queued ones included; logs one line per listener with a count.
+ * The port of addr is ignored. Returns how many. Call it from the loop, not
+ * from inside a proxy_ call or a callback the proxy made.
+ */
+struct sockaddr;
+int proxy_close_sessions_on_addr(struct proxy *proxy, const struct sockaddr *addr);
 
 /* Soft stop: closes the listeners, keeps the sessions; returns how many remain. */
 int proxy_stop_accepting(struct proxy *proxy);

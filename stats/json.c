@@ -110,6 +110,7 @@ static void listener(struct stats_buf *b, const struct stats_listener *l, bool f
 	num(b, "queue", (unsigned)l->c.queued);
 	num(b, "queue_max", (unsigned)l->c.queued_max);
 	num(b, "queue_abandoned", l->c.abandoned);
+	num(b, "sessions_vip_lost", l->c.vip_lost);
 	if (l->writes) {
 		key(b, "primary", false);
 		stats_buf_printf(b, "{\"hunting\":%s,\"timeline\":%lld,\"gaps\":%llu,"

@@ -140,6 +140,8 @@ static double l_bytes_in(const void *obj, const struct stats_snapshot *snap)
 { UNUSED; return (double)L(c.bytes_in); }
 static double l_bytes_out(const void *obj, const struct stats_snapshot *snap)
 { UNUSED; return (double)L(c.bytes_out); }
+static double l_vip_lost(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)L(c.vip_lost); }
 #undef L
 
 static const struct family listener_families[] = {
@@ -152,6 +154,9 @@ static const struct family listener_families[] = {
 	{ "pgfront_listener_queue_max", "gauge", "Most clients waiting at once", l_queue_max },
 	{ "pgfront_listener_received_bytes_total", "counter", "Bytes from clients", l_bytes_in },
 	{ "pgfront_listener_sent_bytes_total", "counter", "Bytes to clients", l_bytes_out },
+	{ "pgfront_listener_vip_lost_sessions_total", "counter",
+	  "Sessions closed because the VIP they came through moved to another balancer",
+	  l_vip_lost },
 };
 
 /* ---- per write port (balance single) */

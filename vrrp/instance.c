@@ -62,6 +62,13 @@ static void transition(struct vrrp_instance *in, const struct vrrp_fsm_output *o
 		in->view.master[0] = '\0';
 	if (in->c.notify[0])
 		vrrp_notify(in->vrrp, in);
+	if (in->vrrp->on_change) {
+		struct vrrp_change change = {
+			.instance = (int)(in - in->vrrp->inst), .from = out->from, .to = out->to,
+		};
+
+		in->vrrp->on_change(in->vrrp->on_change_arg, &change);
+	}
 }
 
 /* The actions in the order the RFC sends them: leave first, then arrive. */
@@ -184,6 +191,8 @@ static void init_view(struct vrrp_instance *in)
 	view->state = VRRP_STATE_INIT;
 	view->priority_configured = in->c.priority;
 	view->priority_advertised = in->fsm.priority;
+	view->vips = in->c.vips;
+	view->nvips = in->c.nvips;
 }
 
 static void init_expect(struct vrrp_instance *in)

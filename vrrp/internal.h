@@ -41,6 +41,8 @@ struct vrrp_instance {
 
 struct vrrp {
 	struct ev_loop *loop;
+	vrrp_change_fn *on_change;
+	void *on_change_arg;
 	int nl_fd;                       /* rtnetlink, shared by the instances */
 	int arp_fd;                      /* AF_PACKET, shared */
 	int n;

@@ -192,6 +192,12 @@ void vrrp_reload(struct vrrp *vrrp, const struct conf *conf)
 			            conf->vrrps[i].name);
 }
 
+void vrrp_set_change_cb(struct vrrp *vrrp, vrrp_change_fn *fn, void *arg)
+{
+	vrrp->on_change = fn;
+	vrrp->on_change_arg = arg;
+}
+
 int vrrp_count(const struct vrrp *vrrp)
 {
 	return vrrp ? vrrp->n : 0;

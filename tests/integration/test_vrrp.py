@@ -18,6 +18,7 @@ with a configuration written here. Needs root; run with
 
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -539,6 +540,82 @@ def test_tracked_listener_removed_then_restored_by_reloads_is_tracked_again(lab,
     a.wait_log(r"vrrp VI_01: priority 101 -> 51: listener postgres_write has no UP server",
                since=mark, timeout=5)
     wait_holder(lab, "b", master_down_interval(100) + 2)
+
+
+# A session that pings through pgfront until it ends: prints the backend's
+# greeting, then "closed WHY" when it is closed, reset or silent.
+HOLDER = r"""
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 5432), timeout=2)
+f = s.makefile("rb")
+print(f.readline().decode().strip(), flush=True)
+while True:
+    try:
+        s.sendall(b"ping\n")
+        line = f.readline()
+    except OSError as e:
+        print("closed %s" % e.__class__.__name__, flush=True)
+        break
+    if not line:
+        print("closed EOF", flush=True)
+        break
+    time.sleep(0.2)
+"""
+
+
+def read_line(proc, timeout):
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    assert ready, "no line within %ss" % timeout
+    return proc.stdout.readline().strip()
+
+
+def test_sessions_through_the_vip_close_when_the_peer_takes_over(lab, nodes):
+    def config(name, priority):
+        c = with_stats(balancer(name, priority), A_ADDR if name == "a" else B_ADDR)
+        c["listen postgres_write"]["bind"] = "0.0.0.0:5432"    # the VIP and its own address
+        return c
+
+    a = nodes("a", config("a", 101))
+    a.wait_log(r"BACKUP -> MASTER", timeout=master_down_interval(101) + 2)
+    a.wait_log(r"postgres_write/db: INIT -> UP")
+    wait_holder(lab, "a", 2)
+    c = lab.hosts["c"]
+    holders_ = []
+    try:
+        for addr in (VIP, A_ADDR):
+            holders_.append(c.popen("/usr/bin/python3", "-c", HOLDER, addr,
+                                    stdout=subprocess.PIPE, text=True))
+        via_vip, via_own = holders_
+        assert read_line(via_vip, 5) == "via %s" % A_ADDR
+        assert read_line(via_own, 5) == "via %s" % A_ADDR
+        # b, of higher priority, preempts a: a's VIP sessions end at once.
+        b = nodes("b", config("b", 150))
+        b.wait_log(r"BACKUP -> MASTER", timeout=master_down_interval(150) + 2)
+        a.wait_log(r"vrrp VI_01: MASTER -> BACKUP \(higher priority 150")
+        a.wait_log(r"postgres_write: 198\.18\.145\.20:\d+ -> db: its VIP moved to another "
+                   r"balancer after")
+        a.wait_log(r"postgres_write: closed 1 session\(s\): its VIP moved to another balancer")
+        a.wait_log(r"vrrp VI_01: closed 1 session\(s\) that came through its VIPs: no longer "
+                   r"MASTER")
+        assert read_line(via_vip, 5).startswith("closed")
+        # The session to a's own address goes on.
+        time.sleep(1.5)
+        assert via_own.poll() is None, via_own.stdout.read()
+        metrics = lab.hosts["a"].run("/usr/bin/python3", "-c", METRICS, A_ADDR).stdout
+        assert re.search(r'^pgfront_listener_vip_lost_sessions_total\{listener="postgres_write"'
+                         r'\} 1$', metrics, re.M), metrics
+    finally:
+        for h in holders_:
+            h.kill()
+            h.wait()
+
+
+METRICS = r"""
+import base64, sys, urllib.request
+req = urllib.request.Request("http://%s:5000/metrics" % sys.argv[1])
+req.add_header("Authorization", "Basic " + base64.b64encode(b"admin:secret").decode())
+print(urllib.request.urlopen(req, timeout=5).read().decode())
+"""
 
 
 # -- keepalived as the peer ------------------------------------------------------
