@@ -84,8 +84,7 @@ static void act(struct vrrp_instance *in, unsigned actions)
 		vrrp_tx_vips(in, true);
 	if (actions & VRRP_ACT_SEND_ADVERT)
 		vrrp_tx_advert(in, in->fsm.priority);
-	if (actions & VRRP_ACT_ADD_VIPS)
-		vrrp_tx_garp_start(in);
+	/* The gratuitous ARPs follow once netlink says the VIPs are there. */
 }
 
 void vrrp_inst_event(struct vrrp_instance *in, enum vrrp_event event, int priority,

@@ -42,6 +42,7 @@ const char *vrrp_discard_name(enum vrrp_discard reason)
 
 static void close_all(struct vrrp *v)
 {
+	vrrp_nlq_free(v);
 	for (int i = 0; i < v->n; i++)
 		if (v->inst[i].fd >= 0)
 			close(v->inst[i].fd);
@@ -68,6 +69,7 @@ static int open_all(struct vrrp *v, const struct conf *conf, char *err, size_t e
 	}
 	if ((v->nl_fd = vrrp_nl_open(err, errlen)) < 0 || (v->arp_fd = vrrp_arp_open(err, errlen)) < 0)
 		return -1;
+	vrrp_nlq_init(v);
 	for (int i = 0; i < conf->nvrrps; i++) {
 		v->n = i + 1;
 		if (vrrp_inst_open(&v->inst[i], v, &conf->vrrps[i], err, errlen) < 0)
@@ -113,6 +115,8 @@ void vrrp_stop(struct vrrp *vrrp)
 		return;
 	for (int i = 0; i < vrrp->n; i++)
 		vrrp_inst_stop(&vrrp->inst[i]);
+	if (vrrp->nl_fd >= 0)
+		vrrp_nlq_drain(vrrp, 1.0);
 	vrrp_notify_forget(vrrp);
 	close_all(vrrp);
 }

@@ -777,6 +777,63 @@ def test_bad_adverts_are_counted_ignored_and_change_nothing(lab, nodes):
                since=mark)
 
 
+# -- rtnetlink ------------------------------------------------------------------------------
+
+def netlink_route_fds(pid):
+    """pid's NETLINK_ROUTE sockets: {fd: inode}."""
+    inodes = set()
+    with open("/proc/%d/net/netlink" % pid) as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            if fields[1] == "0":                 # Eth: the protocol, 0 = NETLINK_ROUTE
+                inodes.add(fields[-1])
+    fds = {}
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        m = re.fullmatch(r"socket:\[(\d+)\]", os.readlink("/proc/%d/fd/%s" % (pid, fd)))
+        if m and m.group(1) in inodes:
+            fds[int(fd)] = m.group(1)
+    return fds
+
+
+def test_vips_move_by_netlink_without_ever_waiting_for_its_answer(lab, nodes, tmp_path):
+    a = nodes("a", balancer("a", 100))
+    a.wait_log(r"BACKUP -> MASTER", timeout=master_down_interval(100) + 2)
+    wait_holder(lab, "a", 2)
+    fds = netlink_route_fds(a.pid)
+    assert len(fds) == 1, fds
+    (fd,) = fds
+    # O_NONBLOCK (04000): no read of it can hold the loop, whatever the kernel does.
+    flags = open("/proc/%d/fdinfo/%d" % (a.pid, fd)).read()
+    assert int(re.search(r"^flags:\s+(\d+)", flags, re.M).group(1), 8) & 0o4000, flags
+    trace = str(tmp_path / "strace.txt")
+    st = subprocess.Popen(["strace", "-p", str(a.pid), "-e", "trace=recvfrom,recvmsg",
+                           "-o", trace], stderr=subprocess.PIPE, text=True)
+    try:
+        assert "attached" in st.stderr.readline()
+        # A peer of priority 255 appears: a steps down (the VIP goes), then
+        # falls silent: a takes over again (the VIP comes back).
+        mark = a.log_mark()
+        send_adverts(lab, "valid")
+        a.wait_log(r"MASTER -> BACKUP \(higher priority 255", since=mark)
+        a.wait_log(r"vrrp VI_01: 198\.18\.145\.222/32 removed from eth0", since=mark)
+        assert not lab.hosts["a"].has(VIP)
+        a.wait_log(r"BACKUP -> MASTER", since=mark, timeout=master_down_interval(100) + 2)
+        a.wait_log(r"vrrp VI_01: 198\.18\.145\.222/32 added to eth0", since=mark)
+        wait_holder(lab, "a", 1)
+        # The gratuitous ARPs follow the answer, and reach the client.
+        wait_through_vip(lab, A_ADDR)
+    finally:
+        st.send_signal(signal.SIGINT)
+        st.wait(5)
+    calls = [l for l in open(trace) if re.match(r"(\d+\s+)?recv(from|msg)\(%d," % fd, l)]
+    print("\n%d reads of the netlink socket, %d of them EAGAIN" % (
+        len(calls), sum("EAGAIN" in c for c in calls)))
+    # Its answers are read when the loop finds them there, until it is empty.
+    assert calls and any("= -1 EAGAIN" in c for c in calls), calls
+    assert all(re.search(r"= (\d+|-1 EAGAIN .*)$", c.strip()) for c in calls), calls
+
+
 # -- notify scripts -----------------------------------------------------------------------
 
 FLAPPER = SENDER.split("kinds = {")[0] + r"""
