@@ -898,8 +898,10 @@ def test_notify_scripts_run_at_most_4_at_once_in_order(lab, nodes, tmp_path):
     print("\n%d transitions: %d scripts ran, %d dropped, at most %d at once"
           % (changes, len(lines), dropped, max(int(l.split()[2]) for l in lines)))
     assert max(int(l.split()[2]) for l in lines) <= 4, lines
-    # In transition order, the last one (the state it is in now) never dropped.
-    assert lines[-1].startswith("VI_01 MASTER")
+    # Started in transition order, the oldest waiting dropped first: the run
+    # for the state it is in now is among the last 4 started (their lines may
+    # land in any order).
+    assert any(l.startswith("VI_01 MASTER") for l in lines[-4:]), lines[-4:]
     assert lab.hosts["a"].has(VIP)
 
 
