@@ -328,7 +328,7 @@ static void test_json(void **state)
 	assert_non_null(strstr(json, "\"refused\":{\"no_server\":11,"));
 	assert_non_null(strstr(json, "\"detail\":\"connection refused, \\\"port\\\" 8008\""));
 	assert_non_null(strstr(json, "\"result\":\"not checked yet\",\"code\":\"INI\""));
-	assert_non_null(strstr(json, "\"vrrp\":[]}"));
+	assert_non_null(strstr(json, "\"vrrp\":[],\"cluster\":["));
 	for (const char *p = json; *p; p++) {
 		if (*p == '"')
 			for (p++; *p != '"'; p++)
