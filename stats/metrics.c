@@ -305,6 +305,10 @@ static void listeners(struct stats_buf *b, const struct stats_snapshot *snap)
 	}
 }
 
+/*
+ * The VRRP instance's label is vrrp_instance: Prometheus gives every scraped
+ * series an `instance` label of its own (the target), and would rename ours.
+ */
 static void vrrp_state_set(struct stats_buf *b, const struct stats_snapshot *snap)
 {
 	static const struct family f = { "pgfront_vrrp_state", "gauge",
@@ -314,7 +318,7 @@ static void vrrp_state_set(struct stats_buf *b, const struct stats_snapshot *sna
 	for (int i = 0; i < snap->nvrrp; i++) {
 		for (int s = VRRP_STATE_INIT; s <= VRRP_STATE_MASTER; s++) {
 			stats_buf_printf(b, "%s{", f.name);
-			label(b, "instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
+			label(b, "vrrp_instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
 			label(b, "state", vrrp_state_name((enum vrrp_state)s), false);
 			value(b, snap->vrrp[i].state == (enum vrrp_state)s);
 		}
@@ -333,7 +337,7 @@ static void vrrp(struct stats_buf *b, const struct stats_snapshot *snap)
 		header(b, &vrrp_families[f]);
 		for (int i = 0; i < snap->nvrrp; i++) {
 			stats_buf_printf(b, "%s{", vrrp_families[f].name);
-			label(b, "instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
+			label(b, "vrrp_instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
 			value(b, vrrp_families[f].value(&snap->vrrp[i], snap));
 		}
 	}
@@ -344,7 +348,7 @@ static void vrrp(struct stats_buf *b, const struct stats_snapshot *snap)
 			if (!key)
 				continue;
 			stats_buf_printf(b, "%s{", discards.name);
-			label(b, "instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
+			label(b, "vrrp_instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
 			label(b, "reason", key, false);
 			value(b, (double)snap->vrrp[i].discards[d]);
 		}
