@@ -23,20 +23,31 @@ static const char *role_class(const struct stats_node *n)
 	return n->patroni.state[0] && strcmp(n->patroni.state, "running") ? "down" : "drain";
 }
 
+/* A WAL position as PostgreSQL writes an LSN (pg_current_wal_lsn()): 0/4000060. */
+static void lsn_text(long long pos, char *buf, size_t size)
+{
+	unsigned long long p = (unsigned long long)pos;
+
+	snprintf(buf, size, "%llX/%llX", p >> 32, p & 0xffffffffULL);
+}
+
 static void wal_cell(struct stats_buf *b, const struct stats_node *n)
 {
-	char lag[32];
+	char lag[32], lsn[40];
 
 	cell(b, "WAL / lag");
 	if (n->primary && n->patroni.wal_position) {
-		stats_buf_printf(b, "<span class=\"num\">at %lld</span>", n->patroni.wal_position);
+		lsn_text(n->patroni.wal_position, lsn, sizeof lsn);
+		stats_buf_printf(b, "<span class=\"num\">at %s</span>", lsn);
 	} else if (n->lag_bytes >= 0) {
 		stats_bytes_text((uint64_t)n->lag_bytes, lag, sizeof lag);
+		lsn_text(n->patroni.wal_replayed, lsn, sizeof lsn);
 		stats_buf_printf(b, "<span class=\"num\">lag <b>%s</b></span> "
-		                 "<small>replayed %lld</small>", lag, n->patroni.wal_replayed);
+		                 "<small>replayed %s</small>", lag, lsn);
 	} else if (n->patroni.wal_replayed) {
-		stats_buf_printf(b, "<span class=\"num\">replayed %lld</span> "
-		                 "<small>primary's position unknown</small>", n->patroni.wal_replayed);
+		lsn_text(n->patroni.wal_replayed, lsn, sizeof lsn);
+		stats_buf_printf(b, "<span class=\"num\">replayed %s</span> "
+		                 "<small>primary's position unknown</small>", lsn);
 	} else {
 		stats_buf_puts(b, "<small>-</small>");
 	}

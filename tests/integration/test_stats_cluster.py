@@ -7,12 +7,13 @@ The write port's checks (HEAD /primary, sent as GET) read Patroni's body on
 every node: a replica answers 503 with its own body, WAL positions included.
 """
 
+import os
 import signal
 import time
 
 from helpers.pg import VIP, wait_server_addr
 from helpers.pgfront import WRITE_PORT, patroni_config
-from test_stats import AUTH, get_json, request
+from test_stats import ARTIFACTS, AUTH, chromium, get_json, request
 
 STATS_PORT = 7095
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -115,3 +116,14 @@ def test_page_shows_roles_timeline_lag_and_events(healthy_cluster, pgfront):
     # Newest first.
     times = [e["time"] for e in doc["events"]]
     assert times == sorted(times, reverse=True)
+
+    # What an operator sees now: tests/artifacts/stats-cluster.png (docs/stats.png).
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    path = os.path.join(ARTIFACTS, "stats-cluster.png")
+    if os.path.exists(path):
+        os.unlink(path)
+    url = "http://%s:%s@%s:%d/" % (AUTH[0], AUTH[1], VIP, STATS_PORT)
+    shot = chromium(url, "--screenshot=" + path, "--window-size=1280,1500", "--hide-scrollbars")
+    assert shot.returncode == 0, shot.stderr.decode(errors="replace")[-2000:]
+    with open(path, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"

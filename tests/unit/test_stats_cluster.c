@@ -182,7 +182,8 @@ static void test_rendering(void **state)
 	assert_non_null(strstr(text, "pgfront_events_total{kind=\"primary\"} 1\n"));
 	text = render(html_page);
 	assert_non_null(strstr(text, "<h2>Cluster"));
-	assert_non_null(strstr(text, "lag <b>106.3 KiB</b>"));
+	assert_non_null(strstr(text, "lag <b>106.3 KiB</b></span> <small>replayed 0/3FE56C0</small>"));
+	assert_non_null(strstr(text, "at 0/4000000"));
 	assert_non_null(strstr(text, "<h2>Recent events"));
 	assert_non_null(strstr(text, "after 1.40 s &lt;without&gt; one"));
 	assert_null(strstr(text, "<without>"));
