@@ -103,8 +103,6 @@ static const struct key_def {
 	{ "tls_key_file", CONF_IN_STATS, conf_stats_key },
 };
 
-#define TUNABLE_WHERE (CONF_IN_DEFAULTS | CONF_IN_LISTEN | CONF_IN_SERVER)
-
 static struct conf_tun_set *current_tunables(struct conf_state *st)
 {
 	switch (st->kind) {
@@ -134,6 +132,8 @@ static const char *where_text(unsigned where)
 
 static void misplaced(struct conf_state *st, const char *name)
 {
+	int k;
+
 	for (size_t i = 0; i < sizeof key_defs / sizeof key_defs[0]; i++) {
 		if (strcmp(key_defs[i].name, name) == 0) {
 			conf_error(st, st->line, st->title, name, "'%s' belongs in %s", name,
@@ -141,9 +141,16 @@ static void misplaced(struct conf_state *st, const char *name)
 			return;
 		}
 	}
-	if (conf_tun_find(name) >= 0) {
+	k = conf_tun_find(name);
+	if (k >= 0 && (conf_tun_where((enum conf_tun)k) & CONF_IN_SERVER)) {
 		conf_error(st, st->line, st->title, name,
 		           "'%s' belongs in [defaults], a [listen] or a [server] section", name);
+		return;
+	}
+	if (k >= 0) {
+		conf_error(st, st->line, st->title, name,
+		           "'%s' belongs in a [listen] or [defaults] section: it acts per listener",
+		           name);
 		return;
 	}
 	if (conf_vrrp_key_known(name)) {
@@ -184,7 +191,7 @@ int conf_handle_key(void *user, const char *section, const char *name,
 	k = conf_tun_find(name);
 	if (def)
 		def->set(st, name, value);
-	else if (k >= 0 && (here & TUNABLE_WHERE))
+	else if (k >= 0 && (here & conf_tun_where((enum conf_tun)k)))
 		conf_tun_set_key(st, current_tunables(st), (enum conf_tun)k, value);
 	else
 		misplaced(st, name);

@@ -194,6 +194,8 @@ void conf_listen_key(struct conf_state *st, const char *name, const char *value)
 /* tunables.c */
 int conf_tun_find(const char *name);
 const char *conf_tun_name(enum conf_tun k);
+/* The sections (CONF_IN_*) where key k may be written. */
+unsigned conf_tun_where(enum conf_tun k);
 void conf_tun_set_key(struct conf_state *st, struct conf_tun_set *set,
                       enum conf_tun k, const char *value);
 /* layers[0] wins over layers[1] and so on, then the built-in values;
