@@ -84,6 +84,10 @@ static const struct key_def {
 	{ "log_level", CONF_IN_GLOBAL, set_log_level },
 	{ "user", CONF_IN_GLOBAL, set_user },
 	{ "hard_stop_after", CONF_IN_GLOBAL, set_hard_stop_after },
+	{ "tcp_keepalive", CONF_IN_GLOBAL | CONF_IN_LISTEN, conf_keepalive_key },
+	{ "tcp_keepidle", CONF_IN_GLOBAL | CONF_IN_LISTEN, conf_keepalive_key },
+	{ "tcp_keepintvl", CONF_IN_GLOBAL | CONF_IN_LISTEN, conf_keepalive_key },
+	{ "tcp_keepcnt", CONF_IN_GLOBAL | CONF_IN_LISTEN, conf_keepalive_key },
 	{ "address", CONF_IN_SERVER, set_address },
 	{ "check_address", CONF_IN_SERVER, set_check_address },
 	{ "bind", CONF_IN_LISTEN, conf_listen_key },
@@ -127,6 +131,8 @@ static const char *where_text(unsigned where)
 		return "a [listen] section";
 	if (where == CONF_IN_STATS)
 		return "[stats]";
+	if (where == (CONF_IN_GLOBAL | CONF_IN_LISTEN))
+		return "[global] or a [listen] section";
 	return "a [listen] or [defaults] section";
 }
 

@@ -182,6 +182,7 @@ void conf_resolve(struct conf_state *st)
 		resolve_backups(st, i);
 		resolve_tunables(st, i);
 	}
+	conf_keepalive_resolve(st);
 	conf_stats_resolve(st);
 	conf_vrrp_resolve(st);
 	if (!st->saw_listen)

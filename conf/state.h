@@ -114,6 +114,13 @@ struct conf_raw_server {
 	int check_address_line;
 };
 
+/* The keepalive keys one section wrote, and their lines (0: not given). */
+enum { CONF_KA_ON, CONF_KA_IDLE, CONF_KA_INTVL, CONF_KA_CNT, CONF_KA_COUNT };
+struct conf_ka_set {
+	struct sockopt_keepalive v;
+	int line[CONF_KA_COUNT];
+};
+
 /* What a [listen] wrote beyond what struct conf_listener keeps. */
 struct conf_raw_listener {
 	char title[CONF_TITLE_MAX];
@@ -123,6 +130,7 @@ struct conf_raw_listener {
 	int bind_given;          /* bind keys seen, valid or not */
 	struct conf_name_list servers;
 	struct conf_name_list backup;
+	struct conf_ka_set ka;
 };
 
 /* Lines of the keys of [stats] (0: not given), for duplicates and messages. */
@@ -157,6 +165,7 @@ struct conf_state {
 	int global_log_level_line;
 	int global_user_line;
 	int global_hard_stop_after_line;
+	struct conf_ka_set global_ka;
 	int defaults_line;
 	struct conf_tun_set defaults;
 	struct conf_listen_keys defaults_keys;
@@ -226,6 +235,10 @@ void conf_addr_format(const struct conf_addr *a, char *buf, size_t size);
 /* stats_keys.c: keys of [stats], and its checks once the file is read. */
 void conf_stats_key(struct conf_state *st, const char *name, const char *value);
 void conf_stats_resolve(struct conf_state *st);
+
+/* keepalive_keys.c: tcp_keepalive and its timers, in [global] or a [listen]. */
+void conf_keepalive_key(struct conf_state *st, const char *name, const char *value);
+void conf_keepalive_resolve(struct conf_state *st);
 
 /* resolve.c: what can be checked only once the whole file is read. */
 void conf_resolve(struct conf_state *st);

@@ -133,6 +133,7 @@ int listener_bind_addr(const struct conf_addr *addr, char *err, size_t errlen);
 void listener_init_watchers(struct proxy_listener *l);
 void listener_start_accepting(struct proxy_listener *l);
 void listener_free(struct proxy_listener *l);
+void proxy_session_sockopts(struct proxy_listener *l, int fd, const char *peer);
 
 /* queue.c: routing a session, the queue and the hold. */
 int queue_open(struct proxy *proxy, char *err, size_t errlen);
