@@ -45,6 +45,7 @@ enum session_end {
 	SESSION_END_KILLED,       /* by the operator */
 	SESSION_END_RELOADED,     /* its listener or server is gone from the configuration */
 	SESSION_END_SHUTDOWN,
+	SESSION_END_NO_MEMORY,    /* no relay buffer could be allocated */
 };
 
 /* One direction of a session: bytes read from `in`'s fd are written to `out`'s. */
@@ -116,6 +117,7 @@ struct proxy {
 	int gone_fd;              /* epoll set of queued clients, for their hangups */
 	ev_io gone_watcher;       /* on gone_fd, while a client is in it */
 	int gone_watched;
+	uint64_t ended_no_memory; /* sessions ended for want of a relay buffer */
 	bool draining;            /* soft stop: no new clients, sessions go on */
 	bool shutting_down;       /* every session is being closed */
 };

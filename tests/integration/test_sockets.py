@@ -19,18 +19,11 @@ import pytest
 
 from helpers import REPO
 from helpers.netns import Lab, NsPgfront
-from helpers.pgfront import BINARY, Pgfront, render
+from helpers.fault import shim, shimmed  # noqa: F401 (shimmed: a fixture)
+from helpers.pgfront import BINARY, render
 
-SHIM = os.path.join(REPO, "tests", "shim", "libfault.so")
 LISTEN = ("127.0.0.222", 6432)
 HELPERS = os.path.join(REPO, "tests", "integration")
-
-
-def shim():
-    if not os.path.exists(SHIM):
-        pytest.fail("%s is missing: `make tests/shim/libfault.so` (make integration-test "
-                    "builds it)" % SHIM, pytrace=False)
-    return SHIM
 
 
 def config(bind="%s:%d" % LISTEN, node="127.0.0.21", glob=None, listen=None):
@@ -77,41 +70,6 @@ def test_a_failed_so_reuseaddr_is_a_bind_error(tmp_path):
     rc, out = run_with_shim(tmp_path, config(), {"PGFRONT_FAULT_SETSOCKOPT": "SO_REUSEADDR"})
     assert rc == 1, out
     assert "cannot bind front to 127.0.0.222:6432: setsockopt SO_REUSEADDR" in out, out
-
-
-class ShimmedPgfront(Pgfront):
-    """pgfront with the fault shim preloaded and ENV (PGFRONT_FAULT_*) set."""
-
-    def __init__(self, config, workdir, env):
-        super().__init__(config, workdir)
-        self.env = {**os.environ, "LD_PRELOAD": shim(), **env}
-
-    def start(self):
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([self.binary, "-f", self.config_path], env=self.env,
-                                     stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT, cwd=self.workdir)
-        return self
-
-
-@pytest.fixture
-def shimmed(tmp_path):
-    """shimmed(config, **env) -> a started ShimmedPgfront, up and routing;
-    SIGTERM and exit 0 at teardown."""
-    started = []
-
-    def start(cfg, **env):
-        p = ShimmedPgfront(cfg, str(tmp_path / ("pf%d" % len(started))), env)
-        started.append(p)
-        p.start()
-        p.wait_listening()
-        p.wait_log(r"front/db: \w+ -> UP")
-        return p
-
-    yield start
-    for p in started:
-        if p.returncode is None:
-            assert p.stop() == 0, p.tail()
 
 
 def test_a_failed_bind_option_on_reload_changes_nothing(shimmed, http_stub, tcp_server,
