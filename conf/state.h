@@ -147,6 +147,16 @@ struct conf_source {
 	int read_errno;          /* nonzero once reading the file failed */
 };
 
+/* A file the daemon will open as [global] user: checked as that user. */
+#define CONF_ACCESS_MAX 160   /* 3 per [defaults], [listen], [server]; 2 in [stats]; 1 per [vrrp] */
+struct conf_access {
+	char path[CONF_PATH_MAX];
+	char title[CONF_TITLE_MAX];
+	char key[24];
+	int mode;                /* R_OK or X_OK */
+	int line;
+};
+
 struct conf_state {
 	const char *name;        /* the file as messages name it */
 	struct conf *conf;
@@ -175,6 +185,9 @@ struct conf_state {
 
 	struct conf_raw_server servers[CONF_MAX_SERVERS];
 	struct conf_raw_listener listeners[CONF_MAX_LISTENERS];
+
+	struct conf_access access[CONF_ACCESS_MAX];
+	int naccess;
 };
 
 /* errors.c: records "FILE:LINE: [title] key: message"; title, key may be NULL. */
@@ -239,6 +252,10 @@ void conf_stats_resolve(struct conf_state *st);
 /* keepalive_keys.c: tcp_keepalive and its timers, in [global] or a [listen]. */
 void conf_keepalive_key(struct conf_state *st, const char *name, const char *value);
 void conf_keepalive_resolve(struct conf_state *st);
+
+/* user_access.c: files to open as [global] user, checked once it is known. */
+void conf_access_note(struct conf_state *st, const char *path, int mode, const char *key);
+void conf_check_user_access(struct conf_state *st);
 
 /* resolve.c: what can be checked only once the whole file is read. */
 void conf_resolve(struct conf_state *st);

@@ -138,8 +138,10 @@ static void set_path(struct conf_state *st, const struct tun_def *d, char *field
 	else if (access(value, R_OK) < 0)
 		conf_error(st, st->line, st->title, d->name, "cannot read %s: %s", value,
 		           strerror(errno));
-	else
+	else {
 		strcpy(field, value);
+		conf_access_note(st, value, R_OK, d->name);
+	}
 }
 
 void conf_tun_set_key(struct conf_state *st, struct conf_tun_set *set,
