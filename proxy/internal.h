@@ -118,6 +118,7 @@ struct proxy {
 	ev_io gone_watcher;       /* on gone_fd, while a client is in it */
 	int gone_watched;
 	uint64_t ended_no_memory; /* sessions ended for want of a relay buffer */
+	int session_limit;        /* what the open-files limit allows; -1: global maxconn */
 	bool draining;            /* soft stop: no new clients, sessions go on */
 	bool shutting_down;       /* every session is being closed */
 };
@@ -136,6 +137,9 @@ void listener_init_watchers(struct proxy_listener *l);
 void listener_start_accepting(struct proxy_listener *l);
 void listener_free(struct proxy_listener *l);
 void proxy_session_sockopts(struct proxy_listener *l, int fd, const char *peer);
+
+/* fdlimit.c: global maxconn, or fewer if the open-files limit says so. */
+int proxy_client_limit(const struct proxy *proxy);
 
 /* queue.c: routing a session, the queue and the hold. */
 int queue_open(struct proxy *proxy, char *err, size_t errlen);

@@ -69,11 +69,15 @@ static void accept_client(struct proxy_listener *l, int fd, const struct sockadd
 
 	format_peer(ss, client, sizeof client);
 	proxy_session_sockopts(l, fd, client);
-	if (proxy->connections >= proxy->conf->global.maxconn) {
+	if (proxy->connections >= proxy_client_limit(proxy)) {
 		l->c.refused[PROXY_REFUSED_MAXCONN]++;
-		snprintf(message, sizeof message,
-		         "pgfront: too many connections (global maxconn %d reached)",
-		         proxy->conf->global.maxconn);
+		if (proxy_client_limit(proxy) < proxy->conf->global.maxconn)
+			snprintf(message, sizeof message, "pgfront: too many connections (%d: the "
+			         "most pgfront's open files limit allows)", proxy_client_limit(proxy));
+		else
+			snprintf(message, sizeof message,
+			         "pgfront: too many connections (global maxconn %d reached)",
+			         proxy->conf->global.maxconn);
 		refuse_client(proxy, fd, client, message);
 		return;
 	}
@@ -258,6 +262,7 @@ struct proxy *proxy_create(struct ev_loop *loop, const struct conf *conf,
 	}
 	proxy->loop = loop;
 	proxy->conf = conf;
+	proxy->session_limit = -1;
 	ev_timer_init(&proxy->accept_pause, resume_accepting_cb, ACCEPT_PAUSE, 0.);
 	proxy->accept_pause.data = proxy;
 	if (queue_open(proxy, err, errlen) < 0) {

@@ -359,6 +359,12 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+/* Its socket, its connections, and the one being told it is busy. */
+int stats_fds_needed(const struct conf *conf)
+{
+	return conf->stats.enabled ? STATS_CONN_MAX + 2 : 0;
+}
+
 static int bind_socket(const struct conf_addr *a, char *err, size_t errlen)
 {
 	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

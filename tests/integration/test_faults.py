@@ -63,3 +63,70 @@ def test_no_memory_for_a_relay_buffer_ends_the_session_without_spinning(
     with socket.create_connection(LISTEN, timeout=5) as c:   # and the next one works
         c.sendall(b"ping")
         assert c.recv(10) == b"ping"
+
+
+def echoes(sock, data=b"ping"):
+    """Whether the session relays an echo; False if it was closed or refused."""
+    try:
+        sock.sendall(data)
+        got = b""
+        while len(got) < len(data):
+            chunk = sock.recv(100)
+            if not chunk or chunk[:1] == b"E":       # closed, or an ErrorResponse
+                return False
+            got += chunk
+        return got == data
+    except OSError:
+        return False
+
+
+def test_a_check_without_a_descriptor_does_not_count_against_the_server(
+        shimmed, http_stub, tcp_server, tmp_path):
+    """socket() failing with EMFILE is the balancer's trouble: the server
+    stays UP and its sessions stay open (the old code counted it toward
+    fall, marked the server DOWN and closed them: shutdown-sessions)."""
+    http_stub("127.0.0.21")
+    tcp_server("127.0.0.21", 5432)
+    flag = tmp_path / "no-descriptors"
+    pf = shimmed(config(), PGFRONT_FAULT_SOCKET="1", PGFRONT_FAULT_WHILE=str(flag))
+    with socket.create_connection(LISTEN, timeout=5) as c:
+        assert echoes(c)
+        mark = pf.log_mark()
+        flag.write_text("")              # every socket() now fails with EMFILE
+        time.sleep(2)                    # 10 checks at inter 200ms, fall 2
+        assert echoes(c)
+        log = pf.log()[mark:]
+        assert "-> DOWN" not in log, log
+        said = re.findall(r"front/db: check not run: cannot open a socket: Too many open "
+                          r"files; not counted against the server \((\d+) so far\)", log)
+        assert 1 <= len(said) <= 6, log          # rate-limited: 5 lines per 10 s
+        flag.unlink()
+        time.sleep(0.5)
+        assert echoes(c)
+
+
+def test_a_low_open_files_limit_caps_clients_instead_of_failing_checks(
+        shimmed, http_stub, tcp_server):
+    """Under an open-files limit far below what maxconn 200 needs, pgfront
+    takes the clients that fit and refuses the rest; its checks keep their
+    descriptors, the server stays UP and the sessions stay open."""
+    http_stub("127.0.0.21")
+    tcp_server("127.0.0.21", 5432)
+    pf = shimmed(config(glob={"maxconn": 200}), wrapper=("prlimit", "--nofile=360:360", "--"))
+    clients = []
+    try:
+        for _ in range(180):               # the old code ran out of descriptors at ~170
+            clients.append(socket.create_connection(LISTEN, timeout=5))
+        served = [c for c in clients if echoes(c)]
+        assert served, pf.tail()
+        time.sleep(2)                      # 10 checks at inter 200ms, fall 2
+        assert all(echoes(c) for c in served), pf.tail()
+        log = pf.log()
+        assert "-> DOWN" not in log and "check not run" not in log, pf.tail()
+        m = re.search(r"open files limited to 360, below the \d+ that maxconn 200 needs .*: "
+                      r"at most (\d+) client\(s\) at once", log)
+        assert m, log
+        assert len(served) == int(m.group(1)), (len(served), m.group(0))
+    finally:
+        for c in clients:
+            c.close()
