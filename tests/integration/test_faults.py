@@ -2,9 +2,11 @@
 buffer, no descriptor for a health check. Faults come from
 tests/shim/libfault.so (helpers/fault.py) or from a low open-files limit."""
 
+import json
 import re
 import socket
 import time
+import urllib.request
 
 from helpers.fault import shimmed  # noqa: F401 (a fixture)
 
@@ -88,7 +90,9 @@ def test_a_check_without_a_descriptor_does_not_count_against_the_server(
     http_stub("127.0.0.21")
     tcp_server("127.0.0.21", 5432)
     flag = tmp_path / "no-descriptors"
-    pf = shimmed(config(), PGFRONT_FAULT_SOCKET="1", PGFRONT_FAULT_WHILE=str(flag))
+    cfg = config()
+    cfg["stats"] = {"bind": "127.0.0.222:6480"}
+    pf = shimmed(cfg, PGFRONT_FAULT_SOCKET="1", PGFRONT_FAULT_WHILE=str(flag))
     with socket.create_connection(LISTEN, timeout=5) as c:
         assert echoes(c)
         mark = pf.log_mark()
@@ -103,6 +107,10 @@ def test_a_check_without_a_descriptor_does_not_count_against_the_server(
         flag.unlink()
         time.sleep(0.5)
         assert echoes(c)
+    with urllib.request.urlopen("http://127.0.0.222:6480/;json", timeout=5) as r:
+        server = json.load(r)["listeners"][0]["servers"][0]
+    assert server["checks_not_run"] >= int(said[-1]), server
+    assert server["status"] == "UP", server
 
 
 def test_a_low_open_files_limit_caps_clients_instead_of_failing_checks(
