@@ -17,6 +17,7 @@
 #include "conf/conf.h"
 #include "daemon/ctl.h"
 #include "daemon/fdlimit.h"
+#include "common/events.h"
 #include "common/log.h"
 #include "daemon/version.h"
 #include "health/health.h"
@@ -190,12 +191,12 @@ static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	log_notice("SIGHUP: reloading %s", d->path);
 	conf = load(d->path, true);
 	if (!conf) {
-		log_err("reload: %s is invalid; running on with the previous configuration", d->path);
+		event_log(LOG_LEVEL_ERR, EVENT_RELOAD, "reload: %s is invalid; running on with the previous configuration", d->path);
 		return;
 	}
 	health = hc_engine_start_from(d->health, conf, err, sizeof err);
 	if (!health || proxy_reload(d->proxy, conf, health, err, sizeof err) < 0) {
-		log_err("reload: %s; running on with the previous configuration", err);
+		event_log(LOG_LEVEL_ERR, EVENT_RELOAD, "reload: %s; running on with the previous configuration", err);
 		hc_engine_stop(health);
 		free(conf);
 		return;
@@ -211,7 +212,7 @@ static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	vrrp_reload(d->vrrp, conf);
 	log_set_level(conf->global.log_level);
 	proxy_set_session_limit(d->proxy, fdlimit_apply(conf));
-	log_notice("reload: %s applied: %d listener(s), %d server(s)", d->path,
+	event_log(LOG_LEVEL_NOTICE, EVENT_RELOAD, "reload: %s applied: %d listener(s), %d server(s)", d->path,
 	           conf->nlisteners, conf->nservers);
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/events.h"
 #include "common/log.h"
 #include "health/engine_state.h"
 
@@ -88,15 +89,15 @@ static void log_result(const struct pair *p, enum hc_status from, bool changed,
 	if (ev == HC_EVIDENCE_PROOF && r->patroni.timeline)
 		snprintf(tl, sizeof tl, ", timeline %lld", r->patroni.timeline);
 	if (changed && is_single(p)) {
-		log_notice("%s/%s: %s -> %s (%s%s: %s)", listener, server, hc_status_name(from),
+		event_log(LOG_LEVEL_NOTICE, EVENT_HEALTH, "%s/%s: %s -> %s (%s%s: %s)", listener, server, hc_status_name(from),
 		           hc_status_name(h->status), outcome, tl, single_meaning(p, ev));
 	} else if (changed) {
-		log_notice("%s/%s: %s -> %s (%s)", listener, server, hc_status_name(from),
+		event_log(LOG_LEVEL_NOTICE, EVENT_HEALTH, "%s/%s: %s -> %s (%s)", listener, server, hc_status_name(from),
 		           hc_status_name(h->status), outcome);
 	} else if (concluded && ev == HC_EVIDENCE_GONE) {
-		log_notice("%s/%s: DOWN for certain (%s: not the primary)", listener, server, outcome);
+		event_log(LOG_LEVEL_NOTICE, EVENT_HEALTH, "%s/%s: DOWN for certain (%s: not the primary)", listener, server, outcome);
 	} else if (concluded) {
-		log_notice("%s/%s: DOWN for certain (%s: %d failed checks in a row over %.1f s)",
+		event_log(LOG_LEVEL_NOTICE, EVENT_HEALTH, "%s/%s: DOWN for certain (%s: %d failed checks in a row over %.1f s)",
 		           listener, server, outcome, h->failed,
 		           p->check_started - p->failing_since);
 	} else if (ev == HC_EVIDENCE_PROOF || (ev == HC_EVIDENCE_PASS && h->streak == 0)) {
@@ -170,9 +171,9 @@ void engine_conclude(struct pair *p, const char *why)
 		h->streak = 0;
 		h->conclusive = true;
 		note_change(p, from);
-		log_notice("%s/%s: UP -> DOWN (%s)", pair_listener(p)->name, pair_server_name(p), why);
+		event_log(LOG_LEVEL_NOTICE, EVENT_HEALTH, "%s/%s: UP -> DOWN (%s)", pair_listener(p)->name, pair_server_name(p), why);
 	} else if (hc_conclude(h)) {
-		log_notice("%s/%s: DOWN for certain (%s)", pair_listener(p)->name,
+		event_log(LOG_LEVEL_NOTICE, EVENT_HEALTH, "%s/%s: DOWN for certain (%s)", pair_listener(p)->name,
 		           pair_server_name(p), why);
 	} else {
 		return;

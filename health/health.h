@@ -48,6 +48,10 @@ struct hc_patroni {
 	char role[16];           /* master, primary, replica, demoted, ...; "" if absent */
 	char state[24];          /* running, starting, stopping, unknown, ...; "" if absent */
 	long long timeline;      /* 0 if absent */
+	/* xlog: WAL positions in bytes, 0 if absent (no WAL position is 0) */
+	long long wal_position;  /* a primary's current write position */
+	long long wal_received;  /* a replica's: received from its upstream */
+	long long wal_replayed;  /* a replica's: applied */
 };
 
 struct hc_result {

@@ -159,4 +159,6 @@ void stats_collect(struct stats_snapshot *snap, const struct stats_sources *src,
 	for (int i = 0; i < conf->nlisteners; i++)
 		collect_listener(&snap->listeners[i], src, i, now);
 	collect_vrrp(snap, src);
+	stats_collect_nodes(snap, conf);
+	stats_collect_events(snap);
 }

@@ -483,7 +483,7 @@ def test_vrrp_panel_shows_the_instance(pgfront_binary, stats_netns, tmp_path):
         assert "VI_STATS" in html and ">MASTER<" in html and "198.18.145.100/24" in html
         assert "no [vrrp] instance" not in html
         metrics = in_netns("curl", "-sf", "-u", auth, "http://127.0.0.222:7070/metrics").stdout
-        assert b'pgfront_vrrp_state{instance="VI_STATS",state="MASTER"} 1\n' in metrics
+        assert b'pgfront_vrrp_state{vrrp_instance="VI_STATS",state="MASTER"} 1\n' in metrics
         check = subprocess.run(["promtool", "check", "metrics"], input=metrics,
                                capture_output=True, timeout=30)
         assert check.returncode == 0 and check.stdout == b"" and check.stderr == b"", check
