@@ -36,6 +36,10 @@ enum hc_reason {
 	HC_REASON_MALFORMED,     /* not an HTTP reply */
 	HC_REASON_TLS,           /* TLS handshake or certificate failed */
 	HC_REASON_NETWORK,       /* other socket errors (unreachable, reset) */
+	/* Ours, not the server's: no descriptor or no memory to even try. Never
+	 * counted toward fall: a balancer short of descriptors must not mark
+	 * healthy servers DOWN and cut their sessions. */
+	HC_REASON_LOCAL,
 };
 
 /* What Patroni's JSON body said (GET /primary and friends). */
@@ -125,6 +129,7 @@ struct hc_view {
 	uint64_t checks;
 	uint64_t failures;
 	uint64_t down_transitions;
+	uint64_t local_failures; /* checks that could not run (HC_REASON_LOCAL), not in checks */
 	double last_change;      /* ev_now() of the last status change, 0 = never */
 	double downtime;         /* seconds spent DOWN (or INIT), until last_change */
 	long long timeline;      /* of the last proof of a primary, 0 = none */
@@ -181,6 +186,9 @@ void hc_suspect(struct hc_engine *engine, int listener, int member, const char *
 
 /* MAINT: stops checking the pair (its status stays), or resumes at once. */
 void hc_set_paused(struct hc_engine *engine, int listener, int member, bool paused);
+
+/* Descriptors the checks of conf may hold at once: for main's open-files budget. */
+int hc_fds_needed(const struct conf *conf);
 
 const struct hc_view *hc_view(const struct hc_engine *engine, int listener, int member);
 

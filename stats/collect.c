@@ -35,6 +35,7 @@ static void collect_health(struct stats_member *m, const struct stats_sources *s
 	m->checks = v->checks;
 	m->failures = v->failures;
 	m->down_transitions = v->down_transitions;
+	m->checks_not_run = v->local_failures;
 	since = v->last_change > 0 ? v->last_change : src->started;
 	m->since_change = now - since;
 	/* The engine adds a stretch only when it ends: add the one under way. */

@@ -136,6 +136,7 @@ struct stats_member {
 	enum proxy_admin admin;
 	struct hc_result last;
 	uint64_t checks, failures, down_transitions;
+	uint64_t checks_not_run;     /* no descriptor or memory to run them: not failures */
 	double since_change;                /* seconds since the last change (or start) */
 	double downtime;                    /* seconds not UP, the current stretch included */
 	struct proxy_server_counters c;

@@ -69,6 +69,7 @@ static void member(struct stats_buf *b, const struct stats_member *m, bool first
 	num(b, "checks", m->checks);
 	num(b, "check_failures", m->failures);
 	num(b, "down_transitions", m->down_transitions);
+	num(b, "checks_not_run", m->checks_not_run);
 	secs(b, "downtime_s", m->downtime);
 	secs(b, "since_change_s", m->since_change);
 	num(b, "sessions", (unsigned)m->c.sessions);
