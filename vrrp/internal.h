@@ -11,6 +11,7 @@
 #include <ev.h>
 
 #include "common/list.h"
+#include "common/events.h"
 #include "common/log.h"
 #include "vrrp/fsm.h"
 #include "vrrp/net.h"

@@ -175,8 +175,8 @@ static void follow_track(struct vrrp_instance *in, const struct conf *conf)
 		log_warning("vrrp %s: tracked listener %s is gone: priority stays %d",
 		            in->c.name, in->c.track_listener_name, in->fsm.priority);
 	else if (in->c.track_listener >= 0 && was < 0)
-		log_notice("vrrp %s: tracked listener %s is back: its checks set the priority again",
-		           in->c.name, in->c.track_listener_name);
+		event_log(LOG_LEVEL_NOTICE, EVENT_VRRP, "vrrp %s: tracked listener %s is back: its "
+		          "checks set the priority again", in->c.name, in->c.track_listener_name);
 }
 
 void vrrp_reload(struct vrrp *vrrp, const struct conf *conf)
