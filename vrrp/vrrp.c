@@ -171,6 +171,9 @@ static void follow_track(struct vrrp_instance *in, const struct conf *conf)
 	if (!in->c.track_listener_name[0])
 		return;
 	in->c.track_listener = find_listener(conf, in->c.track_listener_name);
+	/* Gone: a loss it was holding off no longer comes from it. */
+	if (in->c.track_listener < 0)
+		ev_timer_stop(in->vrrp->loop, &in->track_grace);
 	if (in->c.track_listener < 0 && was >= 0)
 		log_warning("vrrp %s: tracked listener %s is gone: priority stays %d",
 		            in->c.name, in->c.track_listener_name, in->fsm.priority);
