@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
-PKGS = inih libcurl openssl jansson
+PKGS = inih libcurl openssl jansson libsystemd
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -MMD -MP $(shell pkg-config --cflags $(PKGS))
 LDLIBS = -lev $(shell pkg-config --libs $(PKGS)) -lm
 
@@ -20,7 +20,7 @@ all: pgfront
 libpgfront.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-pgfront: daemon/main.o daemon/ctl.o libpgfront.a
+pgfront: daemon/main.o daemon/ctl.o daemon/sdnotify.o libpgfront.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests/unit/test_%: tests/unit/test_%.c libpgfront.a
@@ -57,7 +57,7 @@ install: pgfront
 
 clean:
 	$(MAKE) -C bench clean
-	rm -f pgfront libpgfront.a $(LIB_OBJS) daemon/main.o daemon/ctl.o $(UNIT_BINS) \
-	      $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d $(UNIT_BINS:=.d)
+	rm -f pgfront libpgfront.a $(LIB_OBJS) daemon/main.o daemon/ctl.o daemon/sdnotify.o $(UNIT_BINS) \
+	      $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d daemon/sdnotify.d $(UNIT_BINS:=.d)
 
--include $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d
+-include $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d daemon/sdnotify.d
