@@ -112,6 +112,10 @@ static int drop_privileges(const char *user)
 		log_err("user %s: %s", user, errno ? strerror(errno) : "no such user");
 		return -1;
 	}
+	/* Started as that user already (systemd's User=): initgroups() would
+	 * need a privilege the process does not have, and there is nothing to do. */
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid && getgid() == pw->pw_gid)
+		return 0;
 	if (initgroups(user, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0) {
 		log_err("cannot become user %s: %s", user, strerror(errno));

@@ -16,9 +16,11 @@ unit (systemd-run); debian/tests and systemd-analyze verify cover the file.
 """
 
 import os
+import pwd
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -221,3 +223,37 @@ def test_without_notify_socket_nothing_changes(tmp_path):
     assert proc.returncode == 0, out
     assert "sd_notify" not in out, out
 
+
+def test_started_as_the_configured_user(tmp_path):
+    """systemd's User=pgfront with `[global] user = pgfront` in the file: pgfront
+    is already that user and must start, not fail to switch to itself."""
+    try:
+        nobody = pwd.getpwnam("nobody")
+    except KeyError:
+        pytest.skip("no user nobody on this machine")
+    # pytest's tmp_path is private to root: the file goes where nobody reads it.
+    tmp = tempfile.TemporaryDirectory(prefix="pgfront-user-")
+    os.chmod(tmp.name, 0o755)
+    conf = os.path.join(tmp.name, "pgfront.ini")
+    with open(conf, "w") as f:
+        f.write(config().replace("[global]\n", "[global]\nuser = nobody\n"))
+    os.chmod(conf, 0o644)
+    proc = subprocess.Popen(["setpriv", "--reuid", str(nobody.pw_uid), "--regid",
+                             str(nobody.pw_gid), "--clear-groups", BINARY, "-f", conf],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while not is_listening(HOST, PORT):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        running = proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=10)[0].decode()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        tmp.cleanup()
+    assert running, out
+    assert proc.returncode == 0, out
