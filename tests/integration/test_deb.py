@@ -1,0 +1,201 @@
+"""The Debian package as an admin gets it: `make deb` builds
+dist/pgfront_VERSION_ARCH.deb, lintian has nothing against it, its unit and
+man pages check, and `dpkg -i` installs it for real: user, file modes,
+enabled unit, a daemon that starts from /usr/sbin with the shipped
+/etc/pgfront/pgfront.ini as the pgfront user, then `dpkg --purge` removes it.
+
+The real install happens inside a mount namespace of its own, with
+overlays over /usr, /etc and /var and a tmpfs over /run/systemd: dpkg,
+adduser and the maintainer scripts run as on a real machine (against this
+machine's own package database), and everything they change goes when the
+namespace ends. Run it in a network namespace (the daemon binds
+127.0.0.1:15432, :15433, :15000).
+
+The package is built once per run (a few minutes: the tree is copied and
+built without its unit tests); PGFRONT_DEB=path uses a built one instead.
+"""
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from helpers import REPO
+
+missing = [t for t in ("dpkg-buildpackage", "dh", "dpkg-deb") if not shutil.which(t)]
+pytestmark = pytest.mark.skipif(
+    bool(missing), reason="%s missing: apt-get install dpkg-dev debhelper "
+    "(scripts/install-deps installs them)" % ", ".join(missing))
+
+
+def run(cmd, **kw):
+    kw.setdefault("timeout", 120)
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+@pytest.fixture(scope="module")
+def deb():
+    if os.environ.get("PGFRONT_DEB"):
+        return os.environ["PGFRONT_DEB"]
+    out = run([os.path.join(REPO, "scripts/build-deb"), "--no-check"], cwd=REPO, timeout=1800)
+    assert out.returncode == 0, out.stdout + out.stderr
+    m = re.search(r"^build-deb: (dist/\S+\.deb)$", out.stdout, re.M)
+    assert m, out.stdout
+    return os.path.join(REPO, m.group(1))
+
+
+@pytest.fixture(scope="module")
+def root(deb):
+    """The package's files, extracted (dpkg-deb -x)."""
+    d = tempfile.mkdtemp(prefix="pgfront-deb-root-")
+    out = run(["dpkg-deb", "-x", deb, d])
+    assert out.returncode == 0, out.stderr
+    yield d
+    shutil.rmtree(d)
+
+
+def test_name_contents_and_conffile(deb):
+    version = re.search(r'PGFRONT_VERSION "(.*)"',
+                        open(os.path.join(REPO, "daemon/version.h")).read()).group(1)
+    arch = run(["dpkg", "--print-architecture"]).stdout.strip()
+    assert os.path.basename(deb) == "pgfront_%s_%s.deb" % (version, arch)
+    files = set(re.findall(r"^\S+\s+\S+\s+\d+\s+\S+\s+\S+\s+\.(/\S*)$",
+                           run(["dpkg-deb", "-c", deb]).stdout, re.M))
+    for f in ("/usr/sbin/pgfront", "/lib/systemd/system/pgfront.service",
+              "/etc/pgfront/pgfront.ini", "/usr/share/man/man8/pgfront.8.gz",
+              "/usr/share/man/man5/pgfront.ini.5.gz", "/usr/share/doc/pgfront/copyright",
+              "/usr/share/doc/pgfront/examples/pgfront.ini"):
+        assert f in files, sorted(files)
+    assert run(["dpkg-deb", "-f", deb, "Depends"]).stdout.count("libsystemd0") == 1
+    with tempfile.TemporaryDirectory() as ctrl:
+        run(["dpkg-deb", "-e", deb, ctrl])
+        with open(os.path.join(ctrl, "conffiles")) as f:
+            assert f.read().split() == ["/etc/pgfront/pgfront.ini"]
+
+
+@pytest.mark.skipif(not shutil.which("lintian"), reason="lintian missing (scripts/install-deps)")
+def test_lintian_finds_no_error_or_warning(deb):
+    out = run(["lintian", "--tag-display-limit", "0", deb], timeout=600)
+    tags = [l for l in out.stdout.splitlines() if re.match(r"[EW]: ", l)]
+    assert tags == [], out.stdout
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze missing")
+def test_the_unit_verifies(root, tmp_path):
+    """systemd-analyze verify, with the unit pointed at the extracted binary
+    and man pages (it checks that both exist)."""
+    unit = open(os.path.join(root, "lib/systemd/system/pgfront.service")).read()
+    assert "ExecStart=/usr/sbin/pgfront -f ${CONFIG}" in unit
+    assert "ExecStartPre=/usr/sbin/pgfront -c -f ${CONFIG}" in unit
+    path = tmp_path / "pgfront.service"
+    path.write_text(unit.replace("/usr/sbin/pgfront", root + "/usr/sbin/pgfront"))
+    env = dict(os.environ, MANPATH=os.path.join(root, "usr/share/man"))
+    out = run(["systemd-analyze", "verify", str(path)], env=env)
+    assert (out.returncode, out.stdout + out.stderr) == (0, "")
+    out = run(["systemd-analyze", "security", "--offline=true", str(path)])
+    m = re.search(r"Overall exposure level for pgfront.service: ([0-9.]+)", out.stdout)
+    assert m and float(m.group(1)) < 3.0, out.stdout
+
+
+@pytest.mark.skipif(not shutil.which("mandoc"), reason="mandoc missing (scripts/install-deps)")
+def test_man_pages_are_lint_clean(root):
+    for page in ("man8/pgfront.8.gz", "man5/pgfront.ini.5.gz"):
+        path = os.path.join(root, "usr/share/man", page)
+        out = run(["mandoc", "-Tlint", "-Wwarning", path])
+        assert (out.returncode, out.stdout + out.stderr) == (0, ""), page
+        out = run(["man", "--warnings", "-l", path],
+                  env=dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8"))
+        assert out.returncode == 0 and out.stderr == "", (page, out.stderr)
+        assert "pgfront" in out.stdout
+
+
+def test_the_shipped_file_is_valid_and_binds_loopback_only(root):
+    conf = os.path.join(root, "etc/pgfront/pgfront.ini")
+    out = run([os.path.join(root, "usr/sbin/pgfront"), "-c", "-f", conf])
+    assert (out.returncode, out.stdout) == (0, "configuration is valid\n"), out.stderr
+    binds = re.findall(r"^bind\s*=\s*(\S+)", open(conf).read(), re.M)
+    assert binds and all(b.startswith("127.0.0.1:") for b in binds), binds
+    assert not any(b.endswith(":5432") or b.endswith(":5433") for b in binds), binds
+
+
+INSTALL_SCRIPT = r"""
+set -euo pipefail
+t=$1 deb=$2
+for d in usr etc var; do
+	mkdir -p "$t/$d.up" "$t/$d.work"
+	mount -t overlay overlay -o "lowerdir=/$d,upperdir=$t/$d.up,workdir=$t/$d.work" "/$d"
+done
+# No running systemd here: the maintainer scripts must not start anything.
+mkdir -p /run/systemd
+mount -t tmpfs tmpfs /run/systemd
+
+dpkg -s pgfront >/dev/null 2>&1 && { echo "ALREADY-INSTALLED"; exit 3; }
+DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" >"$t/dpkg.log" 2>&1 ||
+	{ cat "$t/dpkg.log"; exit 4; }
+echo "status=$(dpkg-query -W -f='${db:Status-Status}' pgfront)"
+echo "user=$(getent passwd pgfront | cut -d: -f1,6,7)"
+echo "conf=$(stat -c %U:%G:%a /etc/pgfront/pgfront.ini)"
+echo "enabled=$(readlink /etc/systemd/system/multi-user.target.wants/pgfront.service || true)"
+echo "man=$(man -w pgfront 2>/dev/null) $(man -w 5 pgfront.ini 2>/dev/null)"
+echo "version=$(/usr/sbin/pgfront -V)"
+
+# As the unit runs it: ExecStartPre, then the daemon, as pgfront.
+as_pgfront=(setpriv --reuid=pgfront --regid=pgfront --init-groups --no-new-privs --)
+echo "check=$("${as_pgfront[@]}" /usr/sbin/pgfront -c -f /etc/pgfront/pgfront.ini 2>&1)"
+"${as_pgfront[@]}" /usr/sbin/pgfront -f /etc/pgfront/pgfront.ini >"$t/pgfront.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	curl -fsS -o "$t/stats.csv" "http://127.0.0.1:15000/;csv" 2>/dev/null && break
+	sleep 0.1
+done
+echo "stats=$(grep -c '^postgres_' "$t/stats.csv" 2>/dev/null || echo 0)"
+echo "daemon_user=$(ps -o user= -p $pid)"
+kill -TERM $pid
+rc=0; wait $pid || rc=$?
+echo "daemon_exit=$rc"
+sed 's/^/log: /' "$t/pgfront.log"
+
+dpkg --purge pgfront >>"$t/dpkg.log" 2>&1 || { cat "$t/dpkg.log"; exit 5; }
+echo "purged=$(dpkg-query -W -f='${db:Status-Status}' pgfront 2>/dev/null || echo gone)"
+echo "left=$(ls -d /usr/sbin/pgfront /etc/pgfront /lib/systemd/system/pgfront.service \
+	/etc/systemd/system/multi-user.target.wants/pgfront.service 2>/dev/null | tr '\n' ' ')"
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dpkg -i and mounts need root")
+def test_dpkg_install_run_and_purge(deb, tmp_path):
+    script = tmp_path / "install.sh"
+    script.write_text(INSTALL_SCRIPT)
+    before = [os.path.exists(p) for p in ("/usr/sbin/pgfront", "/etc/pgfront")]
+    work = tempfile.mkdtemp(prefix="pgfront-deb-overlay-")
+    try:
+        out = run(["unshare", "--mount", "--propagation", "private", "bash", str(script),
+                   work, os.path.abspath(deb)], timeout=300)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    text = out.stdout + out.stderr
+    if out.returncode == 3:
+        pytest.skip("a pgfront package is installed on this machine; the test will not "
+                    "install over it")
+    assert out.returncode == 0, text
+    got = dict(l.split("=", 1) for l in out.stdout.splitlines()
+               if re.match(r"^[a-z_]+=", l))
+    assert got["status"] == "installed", text
+    assert got["user"] == "pgfront:/nonexistent:/usr/sbin/nologin", text
+    assert got["conf"] == "root:pgfront:640", text
+    assert got["enabled"] == "/lib/systemd/system/pgfront.service", text
+    assert got["man"] == "/usr/share/man/man8/pgfront.8.gz /usr/share/man/man5/pgfront.ini.5.gz"
+    assert got["version"].startswith("pgfront "), text
+    assert got["check"] == "configuration is valid", text
+    # Two listeners, each a FRONTEND, one server and a BACKEND row.
+    assert got["stats"] == "6", text
+    assert got["daemon_user"] == "pgfront", text
+    assert got["daemon_exit"] == "0", text
+    assert got["purged"] in ("gone", "not-installed"), text
+    assert got["left"].strip() == "", text
+    # Nothing of it outside the namespace.
+    assert [os.path.exists(p) for p in ("/usr/sbin/pgfront", "/etc/pgfront")] == before
