@@ -122,7 +122,9 @@ def test_the_shipped_file_is_valid_and_binds_loopback_only(root):
     assert not any(b.endswith(":5432") or b.endswith(":5433") for b in binds), binds
 
 
-INSTALL_SCRIPT = r"""
+# A throwaway machine: this one's /usr, /etc and /var under overlays, in
+# the script's own mount namespace, with the package installed.
+OVERLAY_INSTALL = r"""
 set -euo pipefail
 t=$1 deb=$2
 for d in usr etc var; do
@@ -136,6 +138,9 @@ mount -t tmpfs tmpfs /run/systemd
 dpkg -s pgfront >/dev/null 2>&1 && { echo "ALREADY-INSTALLED"; exit 3; }
 DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" >"$t/dpkg.log" 2>&1 ||
 	{ cat "$t/dpkg.log"; exit 4; }
+"""
+
+INSTALL_SCRIPT = OVERLAY_INSTALL + r"""
 echo "status=$(dpkg-query -W -f='${db:Status-Status}' pgfront)"
 echo "user=$(getent passwd pgfront | cut -d: -f1,6,7)"
 echo "conf=$(stat -c %U:%G:%a /etc/pgfront/pgfront.ini)"
@@ -166,21 +171,28 @@ echo "left=$(ls -d /usr/sbin/pgfront /etc/pgfront /lib/systemd/system/pgfront.se
 """
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="dpkg -i and mounts need root")
-def test_dpkg_install_run_and_purge(deb, tmp_path):
-    script = tmp_path / "install.sh"
-    script.write_text(INSTALL_SCRIPT)
-    before = [os.path.exists(p) for p in ("/usr/sbin/pgfront", "/etc/pgfront")]
+def in_overlay(script_text, deb, tmp_path, *args, timeout=300):
+    """Runs SCRIPT_TEXT (bash) with the package installed in a throwaway
+    overlay of this machine; skips if pgfront is installed here for real."""
+    script = tmp_path / "script.sh"
+    script.write_text(script_text)
     work = tempfile.mkdtemp(prefix="pgfront-deb-overlay-")
     try:
         out = run(["unshare", "--mount", "--propagation", "private", "bash", str(script),
-                   work, os.path.abspath(deb)], timeout=300)
+                   work, os.path.abspath(deb), *args], timeout=timeout)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    text = out.stdout + out.stderr
     if out.returncode == 3:
         pytest.skip("a pgfront package is installed on this machine; the test will not "
                     "install over it")
+    return out
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dpkg -i and mounts need root")
+def test_dpkg_install_run_and_purge(deb, tmp_path):
+    before = [os.path.exists(p) for p in ("/usr/sbin/pgfront", "/etc/pgfront")]
+    out = in_overlay(INSTALL_SCRIPT, deb, tmp_path)
+    text = out.stdout + out.stderr
     assert out.returncode == 0, text
     got = dict(l.split("=", 1) for l in out.stdout.splitlines()
                if re.match(r"^[a-z_]+=", l))
@@ -199,3 +211,37 @@ def test_dpkg_install_run_and_purge(deb, tmp_path):
     assert got["left"].strip() == "", text
     # Nothing of it outside the namespace.
     assert [os.path.exists(p) for p in ("/usr/sbin/pgfront", "/etc/pgfront")] == before
+
+
+LAB_SCRIPT = OVERLAY_INSTALL + r"""
+lab=$3/scripts/lab
+export PGFRONT_LAB_DIR=/var/tmp/pgfront-lab-deb PGFRONT_LAB_PREFIX=pgfdeb-
+rc=0
+"$lab" up --from-deb || rc=$?
+if ((rc == 0)); then
+	"$lab" status || rc=$?
+	for lb in lb1 lb2; do
+		echo "$lb=$("$lab" exec $lb ps -o user=,args= -C pgfront)"
+	done
+	echo "write=$("$lab" psql 5432 'select pg_is_in_recovery()')"
+fi
+"$lab" down || rc=$?
+exit $rc
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root")
+@pytest.mark.skipif(not shutil.which("patroni"), reason="patroni missing (scripts/install-deps)")
+def test_lab_up_from_deb(deb, tmp_path):
+    """scripts/lab up --from-deb: both balancers run the package's
+    /usr/sbin/pgfront as user pgfront with /etc/pgfront/pgfront.ini, and a
+    write through the VIP reaches the primary. Its own prefix and run dir."""
+    out = in_overlay(LAB_SCRIPT, deb, tmp_path, REPO, timeout=600)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text[-4000:]
+    assert "balancer pgfront (the Debian package's /usr/sbin/pgfront)" in text, text[-4000:]
+    for lb in ("lb1", "lb2"):
+        assert re.search(r"^%s=pgfront +/usr/sbin/pgfront -f /etc/pgfront/pgfront.ini$" % lb,
+                         text, re.M), text[-4000:]
+    assert re.search(r"^write=f$", text, re.M), text[-4000:]
+    assert "no namespace pgfdeb-*" in text
