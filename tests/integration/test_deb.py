@@ -245,3 +245,162 @@ def test_lab_up_from_deb(deb, tmp_path):
                          text, re.M), text[-4000:]
     assert re.search(r"^write=f$", text, re.M), text[-4000:]
     assert "no namespace pgfdeb-*" in text
+
+
+# --- under a real systemd ----------------------------------------------------
+# systemd is not PID 1 on the test machine, but it can be in a container:
+# systemd-nspawn boots the Debian root of scripts/nspawn-root (a volatile
+# overlay keeps it unchanged, the network is private), where this script runs
+# once at boot and writes KEY=VALUE lines for the test.
+
+NSPAWN_ROOT = os.environ.get("PGFRONT_NSPAWN_ROOT", "/var/tmp/pgfront-nspawn-root")
+
+NSPAWN_SCRIPT = r"""#!/bin/bash
+exec >/result/log 2>&1
+out() { echo "$1=$2" >>/result/kv; }
+show() { systemctl show -p "$1" --value pgfront; }
+wait_for() {   # wait_for PROPERTY VALUE SECONDS
+	for _ in $(seq $((10 * $3))); do [[ $(show "$1") == "$2" ]] && return 0; sleep 0.1; done
+	return 1
+}
+
+# dpkg -i with systemd running: the postinst enables and starts the unit,
+# and `systemctl start` returns once pgfront has sent READY=1.
+dpkg -i /root/pgfront.deb; out install_rc $?
+out enabled "$(systemctl is-enabled pgfront)"
+out active "$(show ActiveState)/$(show SubState)"
+out status_text "$(show StatusText)"
+pid=$(show MainPID)
+out uid "$(awk '/^Uid:/ { print $2 }' /proc/$pid/status)"
+out pgfront_uid "$(id -u pgfront)"
+out capeff "$(awk '/^CapEff:/ { print $2 }' /proc/$pid/status)"
+out nonewprivs "$(awk '/^NoNewPrivs:/ { print $2 }' /proc/$pid/status)"
+out listening "$(ss -Hltn | awk '{ print $4 }' | sort | tr '\n' ' ')"
+
+# Reload: a valid file is applied (the reload job ends after READY=1); a
+# broken one is refused by ExecReload's pgfront -c, and pgfront runs on.
+cp /etc/pgfront/pgfront.ini /root/good.ini
+sed -i 's/^bind = 127.0.0.1:15433$/bind = 127.0.0.1:15434/' /etc/pgfront/pgfront.ini
+systemctl reload pgfront; out reload_rc $?
+out reload_listening "$(ss -Hltn | awk '{ print $4 }' | sort | tr '\n' ' ')"
+out reload_pid_same "$([[ $(show MainPID) == "$pid" ]] && echo yes || echo no)"
+echo '[bogus' >>/etc/pgfront/pgfront.ini
+systemctl reload pgfront; out bad_reload_rc $?
+out bad_reload_active "$(show ActiveState)/$(show SubState)"
+cp /root/good.ini /etc/pgfront/pgfront.ini
+
+# VRRP in the sandbox: a veth pair inside the container's own network.
+ip link add vr0 type veth peer name vr1
+ip addr add 198.18.0.1/24 dev vr0
+ip link set vr0 up; ip link set vr1 up
+printf '[vrrp VI_T]\ninterface = vr0\nvirtual_router_id = 77\npriority = 255\nstate = MASTER\nvirtual_ipaddress = 198.18.0.100\n' \
+	>>/etc/pgfront/pgfront.ini
+systemctl restart pgfront; out vrrp_restart_rc $?
+sleep 1
+out vip_running "$(ip -br -4 addr show vr0 | awk '{ $1 = $2 = ""; print }' | xargs)"
+systemctl stop pgfront; out stop_rc $?
+out stop_result "$(show Result)"
+out vip_stopped "$(ip -br -4 addr show vr0 | awk '{ $1 = $2 = ""; print }' | xargs)"
+cp /root/good.ini /etc/pgfront/pgfront.ini
+
+# Watchdog: a loop that stops turning is killed and restarted.
+mkdir -p /etc/systemd/system/pgfront.service.d
+printf '[Service]\nWatchdogSec=2s\n' >/etc/systemd/system/pgfront.service.d/wd.conf
+systemctl daemon-reload
+systemctl start pgfront
+sleep 3
+out watchdog_restarts_before "$(show NRestarts)"
+kill -STOP "$(show MainPID)"
+wait_for NRestarts 1 30 && wait_for SubState running 30
+out watchdog_restarts_after "$(show NRestarts)"
+out watchdog_active "$(show ActiveState)/$(show SubState)"
+journalctl -u pgfront --no-pager | grep -q 'Watchdog timeout' && out watchdog_logged yes
+rm -r /etc/systemd/system/pgfront.service.d
+systemctl daemon-reload
+
+# A broken file at start: ExecStartPre refuses it; after 5 tries the unit
+# stays failed.
+systemctl stop pgfront
+echo '[bogus' >>/etc/pgfront/pgfront.ini
+systemctl start pgfront; out bad_start_rc $?
+wait_for ActiveState failed 60
+out bad_start_state "$(show ActiveState)/$(show Result)"
+journalctl -u pgfront --no-pager | grep -q 'Start request repeated too quickly' && out start_limit yes
+
+# The daemon's lines reach the journal.
+out journal_started "$(journalctl -u pgfront --no-pager | grep -c 'pgfront 0.*started with /etc/pgfront/pgfront.ini')"
+journalctl -u pgfront --no-pager -o short-precise >/result/journal
+out done yes
+systemctl poweroff
+"""
+
+NSPAWN_UNIT = """[Unit]
+Description=test_deb.py under systemd
+After=multi-user.target
+[Service]
+Type=oneshot
+ExecStart=/bin/bash /root/systemd-test.sh
+"""
+
+
+@pytest.mark.skipif(not shutil.which("systemd-nspawn"),
+                    reason="systemd-nspawn missing (apt-get install systemd-container)")
+@pytest.mark.skipif(not os.path.exists(os.path.join(NSPAWN_ROOT, "etc/os-release")),
+                    reason="no Debian root for systemd-nspawn at %s: make one with "
+                    "scripts/nspawn-root (debootstrap, about 150 MB from deb.debian.org)"
+                    % NSPAWN_ROOT)
+def test_under_systemd_in_nspawn(deb, tmp_path):
+    """pgfront.service from the package under systemd 252 (Debian 12's):
+    Type=notify start, reload and refused reload, the user, capabilities and
+    sandbox with a real VRRP instance, the watchdog, the start limit."""
+    script = tmp_path / "systemd-test.sh"
+    script.write_text(NSPAWN_SCRIPT)
+    unit = tmp_path / "pgfront-systemd-test.service"
+    unit.write_text(NSPAWN_UNIT)
+    result = tmp_path / "result"
+    result.mkdir()
+    cmd = ["systemd-nspawn", "--register=no", "--keep-unit", "--quiet", "--directory",
+           NSPAWN_ROOT, "--volatile=overlay", "--private-network",
+           "--bind-ro=%s:/root/pgfront.deb" % os.path.abspath(deb),
+           "--bind-ro=%s:/root/systemd-test.sh" % script,
+           "--bind-ro=%s:/etc/systemd/system/pgfront-systemd-test.service" % unit,
+           "--bind=%s:/result" % result,
+           "--boot", "--", "systemd.wants=pgfront-systemd-test.service"]
+    boot = run(cmd, timeout=600, stdin=subprocess.DEVNULL)
+    kv_path = result / "kv"
+    kv = dict(l.split("=", 1) for l in kv_path.read_text().splitlines()) \
+        if kv_path.exists() else {}
+    log = (result / "log").read_text() if (result / "log").exists() else ""
+    journal = (result / "journal").read_text() if (result / "journal").exists() else ""
+    text = "kv: %r\n---- log\n%s\n---- journal\n%s\n---- nspawn\n%s" % (
+        kv, log[-3000:], journal[-4000:], (boot.stdout + boot.stderr)[-2000:])
+    assert kv.get("done") == "yes", text
+    assert kv["install_rc"] == "0", text
+    assert kv["enabled"] == "enabled", text
+    assert kv["active"] == "active/running", text
+    assert kv["status_text"] == "2 listener(s), 1 server(s)", text
+    assert kv["uid"] == kv["pgfront_uid"] != "0", text
+    # CAP_NET_BIND_SERVICE, CAP_NET_ADMIN, CAP_NET_RAW and nothing else.
+    assert kv["capeff"] == "0000000000003400", text
+    assert kv["nonewprivs"] == "1", text
+    assert kv["listening"].split() == ["127.0.0.1:15000", "127.0.0.1:15432",
+                                       "127.0.0.1:15433"], text
+    assert kv["reload_rc"] == "0", text
+    assert kv["reload_listening"].split() == ["127.0.0.1:15000", "127.0.0.1:15432",
+                                             "127.0.0.1:15434"], text
+    assert kv["reload_pid_same"] == "yes", text
+    assert kv["bad_reload_rc"] != "0", text
+    assert kv["bad_reload_active"] == "active/running", text
+    assert kv["vrrp_restart_rc"] == "0", text
+    assert kv["vip_running"] == "198.18.0.1/24 198.18.0.100/32", text
+    assert kv["stop_rc"] == "0" and kv["stop_result"] == "success", text
+    assert kv["vip_stopped"] == "198.18.0.1/24", text
+    assert kv["watchdog_restarts_before"] == "0", text
+    assert kv["watchdog_restarts_after"] == "1", text
+    assert kv["watchdog_active"] == "active/running", text
+    assert kv.get("watchdog_logged") == "yes", text
+    assert kv["bad_start_rc"] != "0", text
+    # systemd 252 keeps the last attempt's result (exit-code) and logs the limit.
+    assert kv["bad_start_state"] == "failed/exit-code", text
+    assert kv.get("start_limit") == "yes", text
+    assert int(kv["journal_started"]) >= 3, text
