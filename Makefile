@@ -20,7 +20,7 @@ all: pgfront
 libpgfront.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-pgfront: daemon/main.o daemon/ctl.o libpgfront.a
+pgfront: daemon/main.o daemon/ctl.o daemon/import_cmd.o libpgfront.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests/unit/test_%: tests/unit/test_%.c libpgfront.a
@@ -57,7 +57,7 @@ install: pgfront
 
 clean:
 	$(MAKE) -C bench clean
-	rm -f pgfront libpgfront.a $(LIB_OBJS) daemon/main.o daemon/ctl.o $(UNIT_BINS) \
-	      $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d $(UNIT_BINS:=.d)
+	rm -f pgfront libpgfront.a $(LIB_OBJS) daemon/main.o daemon/ctl.o daemon/import_cmd.o $(UNIT_BINS) \
+	      $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d daemon/import_cmd.d $(UNIT_BINS:=.d)
 
--include $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d
+-include $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d daemon/import_cmd.d

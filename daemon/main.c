@@ -17,6 +17,7 @@
 
 #include "conf/conf.h"
 #include "daemon/ctl.h"
+#include "daemon/import_cmd.h"
 #include "common/log.h"
 #include "daemon/version.h"
 #include "health/health.h"
@@ -48,7 +49,9 @@ static void usage(FILE *out)
 	        "usage: pgfront [-f FILE]      run in the foreground (default %s)\n"
 	        "       pgfront -c [-f FILE]   check the configuration and exit\n"
 	        "       pgfront -V             print the version\n"
-	        "       pgfront ctl ACTION LISTENER/SERVER   ready, drain, maint, kill (see ctl -h)\n", DEFAULT_CONFIG);
+	        "       pgfront ctl ACTION LISTENER/SERVER   ready, drain, maint, kill (see ctl -h)\n"
+	        "       pgfront import HAPROXY_CFG [KEEPALIVED_CONF]   print the pgfront.ini they translate to\n",
+	        DEFAULT_CONFIG);
 }
 
 /*
@@ -309,6 +312,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
 		return ctl_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return import_main(argc - 1, argv + 1);
 	while ((opt = getopt(argc, argv, "cf:hV")) != -1) {
 		switch (opt) {
 		case 'c':
