@@ -252,10 +252,9 @@ static void set_balance(struct hp_state *st, const struct hp_settings *be, struc
 	if (kind) {
 		l->balance = CONF_BALANCE_SINGLE;
 		l->body_none = kind == 2;
-		snprintf(l->balance_note, sizeof l->balance_note, "%s%s: one server at a time%s",
+		snprintf(l->balance_note, sizeof l->balance_note, "%s: one server at a time%s",
 		         kind == 1 ? "a primary check" : "a leader check",
-		         b[0] ? " (haproxy.cfg: balance other)" : "",
-		         kind == 2 ? " (check_body none: a standby leader passes too)" : "");
+		         kind == 1 ? " (over several clusters, as Citus workers: roundrobin)" : "");
 		if (b[0])
 			snprintf(l->balance_note, sizeof l->balance_note,
 			         "haproxy.cfg: balance %.30s; %s checks pass one server at a time", b,
