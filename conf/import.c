@@ -300,7 +300,8 @@ int conf_import(const char *hap_name, const char *hap_text,
 		free(buf.s);
 		return -1;
 	}
-	qsort(im.f, (size_t)im.nf, sizeof *im.f, by_file_and_line);
+	if (im.nf)
+		qsort(im.f, (size_t)im.nf, sizeof *im.f, by_file_and_line);
 	/* a defaults line that many proxies inherit is reported once */
 	int kept = 0;
 	for (int i = 0; i < im.nf; i++) {

@@ -749,6 +749,9 @@ void imp_haproxy(struct imp *im, const char *text, struct imp_model *model)
 	for (int i = 0; i < st->ndefaults; i++)
 		report_unused_defaults(st, i, i + 1 < st->ndefaults ? st->defaults[i + 1].line : 0);
 	hp_build(st);
+	if (model->nls == 0)
+		imp_left_out(im, 0, true, "(the whole file)", "no proxy pgfront can translate, "
+		             "and pgfront needs a [listen] to serve");
 	free(line);
 	free(st);
 }

@@ -268,25 +268,51 @@ static void address_list(struct ka *k, struct inst *in, int i, bool peers, bool 
 static void authentication(struct ka *k, struct inst *in, int i)
 {
 	int end = skip_block(k, i);
+	int type = -1, pass = -1;
 
 	for (int j = i + 1; j < end - 1; ) {
 		int n = statement(k, j);
-		if (n >= 2 && is(k->t[j].text, "auth_type")) {
-			if (is(k->t[j + 1].text, "PASS"))
-				imp_kv_add(in->sec, "auth_type", k->t[j].line, "pass");
-			else
-				left_out(k, j, n, true, "pgfront has no IPsec AH: set auth_type = pass, "
-				         "or none, on both balancers");
-		} else if (n >= 2 && is(k->t[j].text, "auth_pass")) {
-			struct imp_kv *kv = imp_kv_add(in->sec, "auth_pass", k->t[j].line, "%.8s",
-			                               k->t[j + 1].text);
-			if (kv && strlen(k->t[j + 1].text) > 8)
-				strcpy(kv->note, "keepalived, too, uses its first 8 characters");
-		} else if (n) {
+		if (n >= 2 && is(k->t[j].text, "auth_type"))
+			type = j;
+		else if (n >= 2 && is(k->t[j].text, "auth_pass"))
+			pass = j;
+		else if (n)
 			left_out(k, j, n, false, "not part of VRRP authentication");
-		}
 		j += n ? n : 1;
 	}
+	if (type >= 0 && !is(k->t[type + 1].text, "PASS")) {
+		left_out(k, type, 2, true, "pgfront has no IPsec AH: set auth_type = pass, "
+		         "or none, on both balancers");
+		return;
+	}
+	if (type >= 0)
+		imp_kv_add(in->sec, "auth_type", k->t[type].line, "pass");
+	if (pass >= 0 && type >= 0) {
+		struct imp_kv *kv = imp_kv_add(in->sec, "auth_pass", k->t[pass].line, "%.8s",
+		                               k->t[pass + 1].text);
+		if (kv && strlen(k->t[pass + 1].text) > 8)
+			strcpy(kv->note, "keepalived, too, uses its first 8 characters");
+	}
+}
+
+/* keepalived ignores preempt_delay with nopreempt; pgfront refuses it. */
+static void drop_preempt_delay(struct ka *k, struct inst *in)
+{
+	struct imp_section *s = in->sec;
+	int nopreempt = -1, delay = -1;
+
+	for (int i = 0; i < s->nkv; i++) {
+		if (is(s->kv[i].key, "preempt") && is(s->kv[i].value, "no"))
+			nopreempt = i;
+		if (is(s->kv[i].key, "preempt_delay"))
+			delay = i;
+	}
+	if (nopreempt < 0 || delay < 0)
+		return;
+	imp_left_out(k->im, s->kv[delay].line, false, "preempt_delay", "with nopreempt, "
+	             "keepalived never preempts: the delay does nothing");
+	memmove(&s->kv[delay], &s->kv[delay + 1], (size_t)(s->nkv - delay - 1) * sizeof s->kv[0]);
+	s->nkv--;
 }
 
 static void track_entry(struct ka *k, struct inst *in, int j, int n, const char *what)
@@ -380,11 +406,58 @@ static void notify_line(struct ka *k, struct inst *in, int j, int n)
 	         "for every transition: a script that looks at STATE does this");
 }
 
+static bool takes_one(const char *w)
+{
+	static const char *const keys[] = {
+		"state", "interface", "virtual_router_id", "priority", "advert_int",
+		"preempt_delay", "unicast_src_ip", "garp_master_delay", "garp_master_repeat",
+		"garp_master_refresh", NULL,
+	};
+
+	for (int i = 0; keys[i]; i++)
+		if (is(keys[i], w))
+			return true;
+	return false;
+}
+
+static bool valid_value(const char *w, const char *a)
+{
+	long long v;
+	double d;
+	char *end;
+	bool v6;
+
+	if (is(w, "virtual_router_id") || is(w, "priority"))
+		return imp_parse_int(a, 1, 255, &v) == 0;
+	if (is(w, "garp_master_repeat"))
+		return imp_parse_int(a, 0, 100, &v) == 0;
+	if (is(w, "state"))
+		return is(a, "MASTER") || is(a, "BACKUP");
+	if (is(w, "interface"))
+		return a[0] && strlen(a) < CONF_IFNAME_MAX && !strchr(a, '/');
+	if (is(w, "unicast_src_ip"))
+		return imp_numeric_host(a, &v6) && !v6;
+	if (is(w, "advert_int") || is(w, "preempt_delay") || strncmp(w, "garp_master_", 12) == 0) {
+		d = strtod(a, &end);
+		return a[0] >= '0' && a[0] <= '9' && !*end && d <= (is(w, "advert_int") ? 255 : 1000);
+	}
+	return true;
+}
+
 static void instance_key(struct ka *k, struct inst *in, int j, int n)
 {
 	const char *w = k->t[j].text;
 	const char *a = n >= 2 ? k->t[j + 1].text : "";
 	int line = k->t[j].line;
+
+	if (takes_one(w) && n != 2) {
+		left_out(k, j, n, true, n < 2 ? "no value" : "one value per line, as keepalived reads it");
+		return;
+	}
+	if (!valid_value(w, a)) {
+		left_out(k, j, n, true, "not a value keepalived or pgfront would take");
+		return;
+	}
 
 	if (is(w, "state") && n >= 2)
 		imp_kv_add(in->sec, "state", line, "%s", is(a, "MASTER") ? "MASTER" : "BACKUP");
@@ -445,6 +518,14 @@ static void instance_block(struct ka *k, struct inst *in, int i, const char *key
 		imp_left_out(k->im, k->t[i].line, true, key, "a block pgfront has no equivalent for");
 }
 
+static bool has_key(const struct imp_section *s, const char *key)
+{
+	for (int i = 0; i < s->nkv; i++)
+		if (is(s->kv[i].key, key))
+			return true;
+	return false;
+}
+
 static void read_instance(struct ka *k, int i)
 {
 	struct imp_model *m = k->m;
@@ -485,6 +566,14 @@ static void read_instance(struct ka *k, int i)
 		/* before the list: the interface is needed to judge "dev" options */
 		instance_key(k, &in, j, n);
 		j += n;
+	}
+	drop_preempt_delay(k, &in);
+	if (!in.interface[0] || !in.vips[0] || !has_key(in.sec, "virtual_router_id")) {
+		imp_left_out(k->im, in.sec->line, true, k->t[i + 1].text, "pgfront needs an interface, "
+		             "a virtual_router_id and a virtual_ipaddress");
+		m->nvrrp--;
+		m->track_line[in.vindex] = 0;
+		return;
 	}
 	if (in.vips[0])
 		imp_kv_add(in.sec, "virtual_ipaddress", in.vips_line, "%s", in.vips);
