@@ -83,6 +83,7 @@ struct hp_bind {
 	int line;
 	bool dual_stack;                    /* ":::P" without v6only */
 	bool ssl;                           /* "ssl"/"crt": TLS on the listener */
+	char crt[IMP_VALUE_MAX];            /* its "crt FILE" */
 	bool accept_proxy;
 };
 

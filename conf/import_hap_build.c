@@ -430,7 +430,9 @@ static void translate_proxy(struct hp_state *st, struct hp_proxy *p)
 		imp_left_out(st->im, p->line, false, p->name, "disabled in haproxy.cfg");
 		return;
 	}
-	if (p->s.stats.on) {
+	/* HAProxy serves stats in http mode only: "stats enable" in a defaults
+	 * section does nothing to the TCP proxies that inherit it */
+	if (p->s.stats.on && p->s.mode.v == HP_MODE_HTTP) {
 		translate_stats(st, p);
 		return;
 	}
@@ -476,6 +478,24 @@ static void stats_uri(struct hp_state *st, const struct hp_proxy *p, struct imp_
 	           "the stats page is at / : pgfront's uri cannot be '%s'", uri);
 }
 
+/* HTTPS for the page: HAProxy's crt is one PEM file with the certificate
+ * chain and the key, which pgfront can be given as both of its files. */
+static void tls_files(struct hp_state *st, const struct hp_bind *b, struct imp_section *s)
+{
+	struct imp_kv *kv;
+
+	if (b->crt[0] != '/') {
+		imp_left_out(st->im, b->line, false, b->crt[0] ? b->crt : "ssl", "pgfront needs "
+		             "the certificate's absolute path: set tls_cert_file and tls_key_file "
+		             "(the page is served over plain HTTP meanwhile)");
+		return;
+	}
+	imp_kv_add(s, "tls_cert_file", b->line, "%s", b->crt);
+	kv = imp_kv_add(s, "tls_key_file", b->line, "%s", b->crt);
+	if (kv)
+		strcpy(kv->note, "HAProxy's crt file holds the key too");
+}
+
 static void translate_stats(struct hp_state *st, struct hp_proxy *p)
 {
 	struct imp_section *s = &st->model->stats;
@@ -486,16 +506,17 @@ static void translate_stats(struct hp_state *st, struct hp_proxy *p)
 		             "has one, the [stats] of line %d", s->line);
 		return;
 	}
+	const struct hp_bind *tls = NULL;
+
 	memset(&tmp, 0, sizeof tmp);
 	for (int i = 0; i < p->nbinds; i++) {
 		struct hp_proxy one = { 0 };
 		one.binds[0] = p->binds[i];
 		one.binds[0].ssl = false;
 		one.nbinds = 1;
-		if (p->binds[i].ssl)
-			imp_notice(st->im, p->binds[i].line, "the stats page over TLS: set tls_cert_file "
-			           "and tls_key_file (HAProxy's crt file holds both)");
 		add_binds(st, &one, &tmp);
+		if (p->binds[i].ssl && tmp.nbinds == 1)
+			tls = &p->binds[i];
 	}
 	if (!tmp.nbinds) {
 		imp_left_out(st->im, p->line, false, p->name, "a stats page with no address "
@@ -523,6 +544,8 @@ static void translate_stats(struct hp_state *st, struct hp_proxy *p)
 	else if (p->s.stats_admin.on)
 		imp_left_out(st->im, p->s.stats_admin.line, false, "stats admin",
 		             "pgfront's admin actions need auth, and there is no stats auth");
+	if (tls)
+		tls_files(st, tls, s);
 	if (p->nsrv || p->s.default_backend.line)
 		imp_left_out(st->im, p->line, true, p->name, "a stats proxy that also routes "
 		             "to servers: only its stats page is translated");

@@ -271,6 +271,8 @@ static void bind_options(struct hp_state *st, struct hp_bind *flags)
 		const char *w = st->ln.w[i];
 		if (strcmp(w, "ssl") == 0 || strcmp(w, "crt") == 0 || strcmp(w, "crt-list") == 0)
 			flags->ssl = true;
+		if (strcmp(w, "crt") == 0 && i + 1 < st->ln.nw)
+			imp_copy(flags->crt, sizeof flags->crt, st->ln.w[i + 1]);
 		else if (strcmp(w, "accept-proxy") == 0)
 			flags->accept_proxy = true;
 		else if (strcmp(w, "v6only") == 0)
