@@ -382,8 +382,11 @@ static void seconds_key(struct ka *k, struct inst *in, const char *key, int j, b
 	if (whole && s < 1)
 		s = 1;
 	struct imp_kv *kv = imp_kv_add(in->sec, key, k->t[j].line, "%llds", s);
-	if (kv && (double)s != v)
+	if (kv && (double)s != v) {
 		snprintf(kv->note, sizeof kv->note, "%.20s in whole seconds", k->t[j + 1].text);
+		imp_notice(k->im, k->t[j].line, "%s %s: pgfront takes whole seconds, %llds", key,
+		           k->t[j + 1].text, s);
+	}
 }
 
 static void notify_line(struct ka *k, struct inst *in, int j, int n)
