@@ -436,6 +436,11 @@ static void translate_proxy(struct hp_state *st, struct hp_proxy *p)
 		translate_stats(st, p);
 		return;
 	}
+	if (p->kind == HP_LISTEN && (p->use_backend.line || p->s.default_backend.line))
+		imp_left_out(st->im, p->use_backend.line ? p->use_backend.line :
+		             p->s.default_backend.line, true, p->use_backend.line ?
+		             p->use_backend.s : p->s.default_backend.s, "a listen that hands its "
+		             "clients to another backend: pgfront translates the listen's own servers");
 	if (p->kind == HP_FRONTEND) {
 		bname = p->use_backend.line ? p->use_backend.s : p->s.default_backend.s;
 		bline = p->use_backend.line ? p->use_backend.line : p->s.default_backend.line;
