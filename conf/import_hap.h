@@ -132,6 +132,13 @@ struct hp_state {
 	struct hp_proxy *proxy;             /* HP_SEC_PROXY */
 };
 
+/* import_hap_keys.c: one line of global, or of defaults or a proxy */
+void hp_global_line(struct hp_state *st);
+void hp_proxy_line(struct hp_state *st);
+/* Report the current line: left out (routing or not), with why. */
+void hp_routing(struct hp_state *st, const char *why);
+void hp_note(struct hp_state *st, const char *why);
+
 /* import_hap_server.c */
 /* Reads "default-server"/"server" options from word `from` on. */
 void hp_srvopts_parse(struct hp_state *st, struct hp_srvopts *o, int from);
