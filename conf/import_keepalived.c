@@ -248,6 +248,8 @@ static void address_list(struct ka *k, struct inst *in, int i, bool peers, bool 
 			}
 			snprintf(list + strlen(list), IMP_VALUE_MAX - strlen(list), "%s%s",
 			         list[0] ? ", " : "", peers ? host : k->t[j].text);
+			if (n > 1 && peers)
+				left_out(k, j, n, false, "pgfront sends its adverts to the address alone");
 			if (n > 1 && !peers) {
 				bool other_dev = false;
 				for (int x = 1; x + 1 < n; x++)

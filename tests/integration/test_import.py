@@ -11,12 +11,14 @@ The fixtures are in fixtures/import/: the seed's texts copied from
 its confd templates rendered for three (or, Citus, four) members.
 """
 
-import configparser
 import os
 import re
+import shutil
 import socket
 import subprocess
 import time
+
+import pytest
 
 from helpers.pgfront import BINARY
 from helpers.stubs import PatroniStub, TcpServer
@@ -96,6 +98,17 @@ def assert_seed_cluster(ini):
         ("*:5433", "roundrobin", "HEAD /replica", "200")
     assert "servers" not in w and "servers" not in r        # every [server], in order
     assert ini["stats"] == {"bind": "*:5000", "uri": "/"}
+
+
+@pytest.mark.parametrize("name", ["seed-haproxy.cfg", "debian12-seed-haproxy.cfg",
+                                  "patroni-haproxy.cfg", "patroni-confd-haproxy.cfg"])
+def test_the_fixtures_are_files_haproxy_accepts(name):
+    """What is translated is what HAProxy itself runs (Debian's 2.6)."""
+    if not shutil.which("haproxy"):
+        pytest.skip("haproxy is not installed (scripts/install-deps installs it)")
+    out = subprocess.run(["haproxy", "-c", "-q", "-f", fixture(name)], capture_output=True,
+                         text=True, timeout=10)
+    assert out.returncode == 0, out.stderr
 
 
 def test_the_seed_translates_with_nothing_that_routes_left_out(tmp_path):
