@@ -73,6 +73,17 @@ static bool passes_check(const char *ini)
 	return ok;
 }
 
+static void summary(const struct conf_import_result *r, int status)
+{
+	int routing = 0;
+
+	for (int i = 0; i < r->nfindings; i++)
+		routing += r->findings[i].routing;
+	fprintf(stderr, "pgfront import: %d finding(s), %d changing routing: %s\n", r->nfindings,
+	        routing, status == 0 ? "nothing that routes was left out" :
+	        "review the lines above before using the file");
+}
+
 int import_main(int argc, char **argv)
 {
 	const char *names[2] = { NULL, NULL };
@@ -109,6 +120,7 @@ int import_main(int argc, char **argv)
 	status = r.routing_left_out ? 2 : 0;
 	if (!passes_check(r.ini))
 		status = 2;
+	summary(&r, status);
 	conf_import_free(&r);
 out:
 	free(texts[0]);
