@@ -353,13 +353,20 @@ static void add_binds(struct hp_state *st, const struct hp_proxy *p, struct imp_
 					             "on one listener", CONF_MAX_BINDS);
 					return;
 				}
+				char one[sizeof l->binds[0]];
+				bool dup = false;
 				imp_numeric_host(host, &v6);
 				if (twice)
-					snprintf(l->binds[l->nbinds], sizeof l->binds[0], "*:%lld", port);
+					snprintf(one, sizeof one, "*:%lld", port);
 				else if (v6)
-					snprintf(l->binds[l->nbinds], sizeof l->binds[0], "[%s]:%lld", host, port);
+					snprintf(one, sizeof one, "[%s]:%lld", host, port);
 				else
-					snprintf(l->binds[l->nbinds], sizeof l->binds[0], "%s:%lld", host, port);
+					snprintf(one, sizeof one, "%s:%lld", host, port);
+				for (int x = 0; x < l->nbinds; x++)
+					dup |= strcmp(l->binds[x], one) == 0;
+				if (dup)
+					continue;   /* ":::P" and "*:P" both given: one *:P */
+				memcpy(l->binds[l->nbinds], one, sizeof one);
 				l->bind_line[l->nbinds++] = b->line;
 			}
 		}
