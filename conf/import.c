@@ -10,7 +10,7 @@
 
 #include "conf/import_int.h"
 
-void imp_buf_add(struct imp_buf *b, const char *fmt, ...)
+void conf_imp_buf_add(struct imp_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -65,7 +65,7 @@ static struct conf_import_finding *new_finding(struct imp *im, int line)
 	return f;
 }
 
-void imp_left_out(struct imp *im, int line, bool routing, const char *what,
+void conf_imp_left_out(struct imp *im, int line, bool routing, const char *what,
                   const char *fmt, ...)
 {
 	struct conf_import_finding *f = new_finding(im, line);
@@ -84,7 +84,7 @@ void imp_left_out(struct imp *im, int line, bool routing, const char *what,
 	va_end(ap);
 }
 
-void imp_notice(struct imp *im, int line, const char *fmt, ...)
+void conf_imp_notice(struct imp *im, int line, const char *fmt, ...)
 {
 	struct conf_import_finding *f = new_finding(im, line);
 	va_list ap;
@@ -97,7 +97,7 @@ void imp_notice(struct imp *im, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
-struct imp_kv *imp_kv_add(struct imp_section *s, const char *key, int line,
+struct imp_kv *conf_imp_kv_add(struct imp_section *s, const char *key, int line,
                           const char *fmt, ...)
 {
 	struct imp_kv *kv;
@@ -107,7 +107,7 @@ struct imp_kv *imp_kv_add(struct imp_section *s, const char *key, int line,
 		return NULL;
 	kv = &s->kv[s->nkv++];
 	memset(kv, 0, sizeof *kv);
-	imp_copy(kv->key, sizeof kv->key, key);
+	conf_imp_copy(kv->key, sizeof kv->key, key);
 	kv->line = line;
 	va_start(ap, fmt);
 	vsnprintf(kv->value, sizeof kv->value, fmt, ap);
@@ -139,17 +139,17 @@ static const struct {
 	[IMP_CHECK_KEY_FILE] = { "check_key_file", false },
 };
 
-const char *imp_key_name(enum imp_key k)
+const char *conf_imp_key_name(enum imp_key k)
 {
 	return keys[k].name;
 }
 
-bool imp_key_is_duration(enum imp_key k)
+bool conf_imp_key_is_duration(enum imp_key k)
 {
 	return keys[k].duration;
 }
 
-void imp_format_duration(long long us, char *buf, size_t size)
+void conf_imp_format_duration(long long us, char *buf, size_t size)
 {
 	static const struct {
 		const char *unit;
@@ -168,10 +168,10 @@ void imp_format_duration(long long us, char *buf, size_t size)
 	snprintf(buf, size, "%lldus", us);
 }
 
-void imp_val_format(enum imp_key k, const struct imp_val *v, char *buf, size_t size)
+void conf_imp_val_format(enum imp_key k, const struct imp_val *v, char *buf, size_t size)
 {
 	if (keys[k].duration)
-		imp_format_duration(v->num, buf, size);
+		conf_imp_format_duration(v->num, buf, size);
 	else if (v->str[0])
 		snprintf(buf, size, "%s", v->str);
 	else if (k == IMP_CHECK_TLS)
@@ -180,12 +180,12 @@ void imp_val_format(enum imp_key k, const struct imp_val *v, char *buf, size_t s
 		snprintf(buf, size, "%lld", v->num);
 }
 
-bool imp_val_equal(const struct imp_val *a, const struct imp_val *b)
+bool conf_imp_val_equal(const struct imp_val *a, const struct imp_val *b)
 {
 	return a->set == b->set && a->num == b->num && strcmp(a->str, b->str) == 0;
 }
 
-bool imp_numeric_host(const char *text, bool *v6)
+bool conf_imp_numeric_host(const char *text, bool *v6)
 {
 	unsigned char buf[sizeof(struct in6_addr)];
 
@@ -202,7 +202,7 @@ bool imp_numeric_host(const char *text, bool *v6)
 	return false;
 }
 
-int imp_parse_int(const char *text, long long min, long long max, long long *out)
+int conf_imp_parse_int(const char *text, long long min, long long max, long long *out)
 {
 	char *end;
 	long long n;
@@ -217,7 +217,7 @@ int imp_parse_int(const char *text, long long min, long long max, long long *out
 	return 0;
 }
 
-int imp_parse_time(const char *text, long long default_unit_us, long long *us)
+int conf_imp_parse_time(const char *text, long long default_unit_us, long long *us)
 {
 	static const struct {
 		const char *unit;
@@ -251,7 +251,7 @@ int imp_parse_time(const char *text, long long default_unit_us, long long *us)
 	return -1;
 }
 
-bool imp_copy(char *dst, size_t size, const char *src)
+bool conf_imp_copy(char *dst, size_t size, const char *src)
 {
 	size_t n = strlen(src);
 
@@ -288,12 +288,12 @@ int conf_import(const char *hap_name, const char *hap_text,
 	if (!model)
 		return -1;
 	im.file = CONF_IMPORT_HAPROXY;
-	imp_haproxy(&im, hap_text, model);
+	conf_imp_haproxy(&im, hap_text, model);
 	if (ka_text) {
 		im.file = CONF_IMPORT_KEEPALIVED;
-		imp_keepalived(&im, ka_text, model);
+		conf_imp_keepalived(&im, ka_text, model);
 	}
-	imp_emit(&im, model, &buf);
+	conf_imp_emit(&im, model, &buf);
 	free(model);
 	if (im.oom || buf.oom || !buf.s) {
 		free(im.f);

@@ -58,11 +58,11 @@ static void put(struct emit *e, const char *key, const char *value, const char *
 	if (comment && comment[0]) {
 		int pad = n < COMMENT_COL ? COMMENT_COL - n : 1;
 		if (n + pad + 2 + (int)strlen(comment) <= LINE_MAX_OUT)
-			imp_buf_add(e->out, "%s%*s; %s\n", line, pad, "", comment);
+			conf_imp_buf_add(e->out, "%s%*s; %s\n", line, pad, "", comment);
 		else
-			imp_buf_add(e->out, "; %.190s\n%s\n", comment, line);
+			conf_imp_buf_add(e->out, "; %.190s\n%s\n", comment, line);
 	} else {
-		imp_buf_add(e->out, "%s\n", line);
+		conf_imp_buf_add(e->out, "%s\n", line);
 	}
 }
 
@@ -117,7 +117,7 @@ static void find_uniform(struct emit *e)
 		for (int k = 0; k < IMP_KEY_COUNT; k++) {
 			e->uniform[l][k] = true;
 			for (int i = 1; i < ls->nsrv; i++)
-				if (!imp_val_equal(&ls->srv[i].v[k], &ls->srv[0].v[k]))
+				if (!conf_imp_val_equal(&ls->srv[i].v[k], &ls->srv[0].v[k]))
 					e->uniform[l][k] = false;
 		}
 	}
@@ -132,7 +132,7 @@ static bool all_equal(const struct emit *e, int k)
 			const struct imp_val *v = &e->m->ls[l].srv[i].v[k];
 			if (!first)
 				first = v;
-			else if (!imp_val_equal(first, v))
+			else if (!conf_imp_val_equal(first, v))
 				return false;
 		}
 	return true;
@@ -151,7 +151,7 @@ static bool compatible(const struct emit *e, const struct pgserver *pg, int l, i
 			continue;
 		const struct imp_server *o = &e->m->ls[l2].srv[pg->members[l2]];
 		for (int k = 0; k < IMP_KEY_COUNT; k++)
-			if (!all_equal(e, k) && !imp_val_equal(&s->v[k], &o->v[k]) &&
+			if (!all_equal(e, k) && !conf_imp_val_equal(&s->v[k], &o->v[k]) &&
 			    !(e->uniform[l][k] && e->uniform[l2][k]))
 				return false;
 	}
@@ -183,7 +183,7 @@ static void group_servers(struct emit *e)
 					pg->members[x] = -1;
 				pg->first = &ls->srv[i];
 				/* the same name, another address or other settings: one per listener */
-				imp_copy(pg->name, sizeof pg->name, ls->srv[i].name);
+				conf_imp_copy(pg->name, sizeof pg->name, ls->srv[i].name);
 				for (int n = 2; name_taken(e, pg->name) && n < 1000; n++)
 					snprintf(pg->name, sizeof pg->name, "%.30s.%.25s%s%.0d",
 					         ls->srv[i].name, ls->name, n > 2 ? "-" : "", n > 2 ? n : 0);
@@ -200,14 +200,14 @@ static void write_value(struct emit *e, int k, const struct imp_val *v, const in
 {
 	char value[IMP_VALUE_MAX + 8], comment[160];
 
-	imp_val_format((enum imp_key)k, v, value, sizeof value);
+	conf_imp_val_format((enum imp_key)k, v, value, sizeof value);
 	lines_comment(e, file, lines, n, v->why, comment, sizeof comment);
 	if (n && v->why && strlen(comment) + strlen(v->why) + 3 < sizeof comment) {
 		strcat(comment, " (");
 		strcat(comment, v->why);
 		strcat(comment, ")");
 	}
-	put(e, imp_key_name((enum imp_key)k), value, comment, false);
+	put(e, conf_imp_key_name((enum imp_key)k), value, comment, false);
 }
 
 static void write_defaults(struct emit *e)
@@ -228,7 +228,7 @@ static void write_defaults(struct emit *e)
 		if (!first || !first->set)
 			continue;
 		if (!header) {
-			imp_buf_add(e->out, "\n; The same for every listener and server.\n[defaults]\n");
+			conf_imp_buf_add(e->out, "\n; The same for every listener and server.\n[defaults]\n");
 			header = true;
 		}
 		write_value(e, k, first, lines, n, e->hap);
@@ -242,7 +242,7 @@ static void write_servers(struct emit *e)
 		char comment[64];
 
 		snprintf(comment, sizeof comment, "%s:%d", e->hap, pg->first->line);
-		imp_buf_add(e->out, "\n[server %s]\n", pg->name);
+		conf_imp_buf_add(e->out, "\n[server %s]\n", pg->name);
 		put(e, "address", pg->first->address, comment, false);
 		if (pg->first->check_host[0]) {
 			snprintf(comment, sizeof comment, "%s:%d (addr)", e->hap, pg->first->check_host_line);
@@ -328,7 +328,7 @@ static void write_listeners(struct emit *e)
 	for (int l = 0; l < e->m->nls; l++) {
 		const struct imp_listener *ls = &e->m->ls[l];
 
-		imp_buf_add(e->out, "\n; %s:%d: %s\n[listen %s]\n", e->hap, ls->line, ls->origin,
+		conf_imp_buf_add(e->out, "\n; %s:%d: %s\n[listen %s]\n", e->hap, ls->line, ls->origin,
 		            ls->name);
 		for (int b = 0; b < ls->nbinds; b++) {
 			char comment[64];
@@ -354,10 +354,10 @@ static void write_section(struct emit *e, const struct imp_section *s, const cha
 {
 	if (!s->nkv)
 		return;
-	imp_buf_add(e->out, "\n");
+	conf_imp_buf_add(e->out, "\n");
 	if (s->comment[0])
-		imp_buf_add(e->out, "; %s: %s\n", file, s->comment);
-	imp_buf_add(e->out, "[%s]\n", s->title);
+		conf_imp_buf_add(e->out, "; %s: %s\n", file, s->comment);
+	conf_imp_buf_add(e->out, "[%s]\n", s->title);
 	for (int i = 0; i < s->nkv; i++) {
 		const struct imp_kv *kv = &s->kv[i];
 		char comment[IMP_NOTE_MAX + 64] = "";
@@ -388,23 +388,23 @@ static void write_vrrp(struct emit *e)
 		const char *l = tracked_listener(m);
 
 		if (m->track_line[v] && l) {
-			struct imp_kv *kv = imp_kv_add(&s, "track_listener", m->track_line[v], "%s", l);
+			struct imp_kv *kv = conf_imp_kv_add(&s, "track_listener", m->track_line[v], "%s", l);
 			if (kv)
 				snprintf(kv->note, sizeof kv->note, "%s", "HAProxy's process check: "
 				         "can this balancer route writes?");
-			kv = imp_kv_add(&s, "track_weight", m->track_line[v], "%d", m->track_weight[v]);
+			kv = conf_imp_kv_add(&s, "track_weight", m->track_line[v], "%d", m->track_weight[v]);
 			if (kv)
 				snprintf(kv->note, sizeof kv->note, "%.110s", m->track_note[v]);
 		} else if (m->track_line[v]) {
 			e->im->file = CONF_IMPORT_KEEPALIVED;
-			imp_left_out(e->im, m->track_line[v], true, "track_script",
+			conf_imp_left_out(e->im, m->track_line[v], true, "track_script",
 			             "no listener was translated for it to track");
 		}
 		write_section(e, &s, e->ka);
 	}
 }
 
-void imp_emit(struct imp *im, const struct imp_model *m, struct imp_buf *out)
+void conf_imp_emit(struct imp *im, const struct imp_model *m, struct imp_buf *out)
 {
 	struct emit *e = calloc(1, sizeof *e);
 
@@ -417,7 +417,7 @@ void imp_emit(struct imp *im, const struct imp_model *m, struct imp_buf *out)
 	e->out = out;
 	e->hap = base_name(im->names[CONF_IMPORT_HAPROXY]);
 	e->ka = base_name(im->names[CONF_IMPORT_KEEPALIVED]);
-	imp_buf_add(out, "; pgfront.ini written by `pgfront import` from %s%s%s.\n"
+	conf_imp_buf_add(out, "; pgfront.ini written by `pgfront import` from %s%s%s.\n"
 	            "; Each value names the line it translates (FILE:LINE), or the default\n"
 	            "; it stands for. What could not be translated was reported on stderr.\n"
 	            "; Check the file with: pgfront -c -f FILE\n",

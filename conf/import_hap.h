@@ -133,22 +133,22 @@ struct hp_state {
 };
 
 /* import_hap_keys.c: one line of global, or of defaults or a proxy */
-void hp_global_line(struct hp_state *st);
-void hp_proxy_line(struct hp_state *st);
+void conf_hp_global_line(struct hp_state *st);
+void conf_hp_proxy_line(struct hp_state *st);
 /* Report the current line: left out (routing or not), with why. */
-void hp_routing(struct hp_state *st, const char *why);
-void hp_note(struct hp_state *st, const char *why);
+void conf_hp_routing(struct hp_state *st, const char *why);
+void conf_hp_note(struct hp_state *st, const char *why);
 
 /* import_hap_server.c */
 /* Reads "default-server"/"server" options from word `from` on. */
-void hp_srvopts_parse(struct hp_state *st, struct hp_srvopts *o, int from);
-void hp_server_line(struct hp_state *st);
-void hp_bind_line(struct hp_state *st);
+void conf_hp_srvopts_parse(struct hp_state *st, struct hp_srvopts *o, int from);
+void conf_hp_server_line(struct hp_state *st);
+void conf_hp_bind_line(struct hp_state *st);
 /* "10.0.0.1:5432" etc. into numeric host and port; why on failure. */
-int hp_split_address(const char *text, char *host, size_t size, long long *port,
+int conf_hp_split_address(const char *text, char *host, size_t size, long long *port,
                      bool *has_port, const char **why);
 
 /* import_hap_build.c: the proxies into model->ls and model->stats. */
-void hp_build(struct hp_state *st);
+void conf_hp_build(struct hp_state *st);
 
 #endif

@@ -69,10 +69,10 @@ static void val_timeout(struct imp *im, struct imp_val *v, const struct hp_num *
 	v->num = n->v;
 	if (n->v < 1000) {
 		v->num = 1000;
-		imp_notice(im, n->line, "%s below 1ms: pgfront's shortest, 1ms", what);
+		conf_imp_notice(im, n->line, "%s below 1ms: pgfront's shortest, 1ms", what);
 	} else if (n->v > LONGEST) {
 		v->num = LONGEST;
-		imp_notice(im, n->line, "%s above 24d: pgfront's longest, 24d", what);
+		conf_imp_notice(im, n->line, "%s above 24d: pgfront's longest, 24d", what);
 	}
 }
 
@@ -123,12 +123,12 @@ static void pair_values(struct hp_state *st, const struct hp_settings *fe,
 		val_num(&v[IMP_CHECK_TLS], &(struct hp_num){ 1, o->check_ssl.line }, 1, NULL);
 		if (o->ca_file.line) {
 			v[IMP_CHECK_CA_FILE] = (struct imp_val){ .set = true, .line = o->ca_file.line };
-			imp_copy(v[IMP_CHECK_CA_FILE].str, IMP_VALUE_MAX, o->ca_file.s);
+			conf_imp_copy(v[IMP_CHECK_CA_FILE].str, IMP_VALUE_MAX, o->ca_file.s);
 		}
 		if (o->crt.line) {
 			/* HAProxy's crt is one PEM file with the certificate and its key */
 			v[IMP_CHECK_CERT_FILE] = (struct imp_val){ .set = true, .line = o->crt.line };
-			imp_copy(v[IMP_CHECK_CERT_FILE].str, IMP_VALUE_MAX, o->crt.s);
+			conf_imp_copy(v[IMP_CHECK_CERT_FILE].str, IMP_VALUE_MAX, o->crt.s);
 			v[IMP_CHECK_KEY_FILE] = v[IMP_CHECK_CERT_FILE];
 			v[IMP_CHECK_KEY_FILE].why = "HAProxy's crt holds the key too";
 		}
@@ -144,9 +144,9 @@ static bool server_address(struct hp_state *st, const struct hp_server *s,
 	const char *why;
 	bool has_port, v6 = false;
 
-	if (hp_split_address(s->addr, host, sizeof host, port, &has_port, &why) < 0 ||
+	if (conf_hp_split_address(s->addr, host, sizeof host, port, &has_port, &why) < 0 ||
 	    strcmp(host, "*") == 0) {
-		imp_left_out(st->im, s->line, true, s->addr, "%s",
+		conf_imp_left_out(st->im, s->line, true, s->addr, "%s",
 		             strcmp(host, "*") == 0 ? "not a server's address" : why);
 		return false;
 	}
@@ -157,22 +157,22 @@ static bool server_address(struct hp_state *st, const struct hp_server *s,
 			if (strcmp(strrchr(l->binds[i], ':'), first) != 0)
 				one_port = false;
 		if (!one_port || !first) {
-			imp_left_out(st->im, s->line, true, s->addr, "no port, and the clients "
+			conf_imp_left_out(st->im, s->line, true, s->addr, "no port, and the clients "
 			             "come in on several: pgfront needs the server's port");
 			return false;
 		}
 		*port = atoll(first + 1);
-		imp_notice(st->im, s->line, "'%s' has no port: HAProxy uses the one the client "
+		conf_imp_notice(st->im, s->line, "'%s' has no port: HAProxy uses the one the client "
 		           "came in on, %lld", s->addr, *port);
 	}
-	imp_numeric_host(host, &v6);
+	conf_imp_numeric_host(host, &v6);
 	snprintf(out->address, sizeof out->address, v6 ? "[%s]:%lld" : "%s:%lld", host, *port);
 	if (s->o.addr.line) {
-		if (!imp_numeric_host(s->o.addr.s, NULL))
-			imp_left_out(st->im, s->o.addr.line, true, s->o.addr.s, "a host name: the "
+		if (!conf_imp_numeric_host(s->o.addr.s, NULL))
+			conf_imp_left_out(st->im, s->o.addr.line, true, s->o.addr.s, "a host name: the "
 			             "check goes to the server's address instead");
 		else
-			imp_copy(out->check_host, sizeof out->check_host, s->o.addr.s);
+			conf_imp_copy(out->check_host, sizeof out->check_host, s->o.addr.s);
 		out->check_host_line = s->o.addr.line;
 	}
 	return true;
@@ -190,7 +190,7 @@ static void add_servers(struct hp_state *st, const struct hp_proxy *fe,
 		long long port;
 
 		if (s->o.disabled.on) {
-			imp_left_out(st->im, s->o.disabled.line, false, s->name, "disabled (in "
+			conf_imp_left_out(st->im, s->o.disabled.line, false, s->name, "disabled (in "
 			             "maintenance) from the start in HAProxy: not among the "
 			             "listener's servers; add it to `servers` to use it");
 			continue;
@@ -200,13 +200,13 @@ static void add_servers(struct hp_state *st, const struct hp_proxy *fe,
 			continue;
 		sanitize(out->name, sizeof out->name, s->name);
 		if (strcmp(out->name, s->name) != 0)
-			imp_notice(st->im, s->line, "server '%s' is named '%s'", s->name, out->name);
+			conf_imp_notice(st->im, s->line, "server '%s' is named '%s'", s->name, out->name);
 		out->line = s->line;
 		out->backup = s->o.backup.on;
 		out->backup_line = s->o.backup.line;
 		pair_values(st, &fe->s, &be->s, s, port, out);
 		if (s->o.weight.line && weight >= 0 && s->o.weight.v != weight)
-			imp_left_out(st->im, s->o.weight.line, true, "weight", "pgfront gives every "
+			conf_imp_left_out(st->im, s->o.weight.line, true, "weight", "pgfront gives every "
 			             "server the same share");
 		if (s->o.weight.line)
 			weight = s->o.weight.v;
@@ -215,11 +215,11 @@ static void add_servers(struct hp_state *st, const struct hp_proxy *fe,
 	}
 	for (int i = 0; i < be->nsrv && checked; i++)
 		if (!be->srv[i].o.check.on && !be->srv[i].o.disabled.on)
-			imp_left_out(st->im, be->srv[i].line, true, be->srv[i].name, "no 'check': "
+			conf_imp_left_out(st->im, be->srv[i].line, true, be->srv[i].name, "no 'check': "
 			             "HAProxy never checks it and sends it sessions whatever its state; "
 			             "pgfront checks it like the others");
 	if (l->nsrv && !checked)
-		imp_left_out(st->im, be->line, true, "servers without 'check'", "HAProxy never "
+		conf_imp_left_out(st->im, be->line, true, "servers without 'check'", "HAProxy never "
 		             "checks them and sends sessions to them all; pgfront checks every "
 		             "server and routes only to those that pass");
 }
@@ -267,7 +267,7 @@ static void set_balance(struct hp_state *st, const struct hp_settings *be, struc
 			strcpy(l->balance_note, HAP_DEFAULT);
 	} else if (strcmp(b, "static-rr") == 0 || strcmp(b, "random") == 0) {
 		l->balance = CONF_BALANCE_ROUNDROBIN;
-		imp_notice(st->im, be->balance.line, "balance %s: pgfront's roundrobin spreads "
+		conf_imp_notice(st->im, be->balance.line, "balance %s: pgfront's roundrobin spreads "
 		           "the sessions alike", b);
 	} else if (strcmp(b, "leastconn") == 0) {
 		l->balance = CONF_BALANCE_LEASTCONN;
@@ -275,7 +275,7 @@ static void set_balance(struct hp_state *st, const struct hp_settings *be, struc
 		l->balance = CONF_BALANCE_FIRST;
 	} else {
 		l->balance = CONF_BALANCE_ROUNDROBIN;
-		imp_left_out(st->im, be->balance.line, true, b, "pgfront cannot pin a client "
+		conf_imp_left_out(st->im, be->balance.line, true, b, "pgfront cannot pin a client "
 		             "to a server: roundrobin instead");
 	}
 }
@@ -291,14 +291,14 @@ static void set_check(struct hp_state *st, const struct hp_proxy *be, struct imp
 	else
 		strcpy(l->expect_note, "HAProxy: any 2xx or 3xx; Patroni answers 200 or 503");
 	if (s->expect_other.line)
-		imp_left_out(st->im, s->expect_other.line, true, s->expect_other.s,
+		conf_imp_left_out(st->im, s->expect_other.line, true, s->expect_other.s,
 		             "pgfront checks the status alone: expect_status = %d", l->expect);
 	if (s->check.v == HP_CHECK_HTTP && s->check.line) {
-		imp_copy(l->method, sizeof l->method, s->method);
-		imp_copy(l->path, sizeof l->path, s->uri);
+		conf_imp_copy(l->method, sizeof l->method, s->method);
+		conf_imp_copy(l->path, sizeof l->path, s->uri);
 		l->check_line = s->uri_line.line;
 		if (strcmp(l->method, "HEAD") && strcmp(l->method, "GET") && strcmp(l->method, "OPTIONS")) {
-			imp_notice(st->im, l->check_line, "method %s: pgfront sends GET", l->method);
+			conf_imp_notice(st->im, l->check_line, "method %s: pgfront sends GET", l->method);
 			strcpy(l->method, "GET");
 		}
 		return;
@@ -309,7 +309,7 @@ static void set_check(struct hp_state *st, const struct hp_proxy *be, struct imp
 	strcpy(l->path, "/health");
 	l->check_line = s->check.line;
 	strcpy(l->check_note, "not from haproxy.cfg: Patroni's 200 while PostgreSQL runs");
-	imp_left_out(st->im, s->check.line ? s->check.line : be->line, true,
+	conf_imp_left_out(st->im, s->check.line ? s->check.line : be->line, true,
 	             s->check.v == HP_CHECK_OTHER ? s->check_what : "a TCP connect check",
 	             "pgfront checks Patroni's REST API: GET /health instead");
 }
@@ -326,22 +326,22 @@ static void add_binds(struct hp_state *st, const struct hp_proxy *p, struct imp_
 		char *dash;
 
 		if (b->ssl || b->accept_proxy) {
-			imp_left_out(st->im, b->line, true, b->text, b->ssl ?
+			conf_imp_left_out(st->im, b->line, true, b->text, b->ssl ?
 			             "TLS on a listener: PostgreSQL clients negotiate TLS with the server, "
 			             "through pgfront" : "pgfront does not read a PROXY protocol header");
 			continue;
 		}
-		imp_copy(text, sizeof text, b->text);
+		conf_imp_copy(text, sizeof text, b->text);
 		dash = strrchr(text, '-');
 		if (dash && strrchr(text, ':') && dash > strrchr(text, ':')) {
 			*dash = '\0';
-			if (imp_parse_int(dash + 1, 1, 65535, &hi) < 0)
+			if (conf_imp_parse_int(dash + 1, 1, 65535, &hi) < 0)
 				hi = -1;
 		}
-		if (hp_split_address(text, host, sizeof host, &lo, &has_port, &why) < 0 ||
+		if (conf_hp_split_address(text, host, sizeof host, &lo, &has_port, &why) < 0 ||
 		    !has_port || hi < 0 || (hi && (hi < lo || hi - lo > 7))) {
-			imp_left_out(st->im, b->line, true, b->text, "%s",
-			             hp_split_address(text, host, sizeof host, &lo, &has_port, &why) < 0 ?
+			conf_imp_left_out(st->im, b->line, true, b->text, "%s",
+			             conf_hp_split_address(text, host, sizeof host, &lo, &has_port, &why) < 0 ?
 			             why : "pgfront needs a port, or a short range of them");
 			continue;
 		}
@@ -349,13 +349,13 @@ static void add_binds(struct hp_state *st, const struct hp_proxy *p, struct imp_
 			bool any6 = strcmp(host, "::") == 0;
 			for (int twice = 0; twice < (any6 && b->dual_stack ? 2 : 1); twice++) {
 				if (l->nbinds == CONF_MAX_BINDS) {
-					imp_left_out(st->im, b->line, true, b->text, "more than %d addresses "
+					conf_imp_left_out(st->im, b->line, true, b->text, "more than %d addresses "
 					             "on one listener", CONF_MAX_BINDS);
 					return;
 				}
 				char one[sizeof l->binds[0]];
 				bool dup = false;
-				imp_numeric_host(host, &v6);
+				conf_imp_numeric_host(host, &v6);
 				if (twice)
 					snprintf(one, sizeof one, "*:%lld", port);
 				else if (v6)
@@ -378,7 +378,7 @@ static void unique_name(struct imp_model *m, struct imp_listener *l, const char 
 	char base[CONF_NAME_MAX];
 
 	sanitize(base, sizeof base, want);
-	imp_copy(l->name, sizeof l->name, base);
+	conf_imp_copy(l->name, sizeof l->name, base);
 	for (int n = 2;; n++) {
 		bool clash = false;
 		for (int i = 0; i < m->nls; i++)
@@ -396,7 +396,7 @@ static void translate_listener(struct hp_state *st, struct hp_proxy *fe, struct 
 	struct imp_listener *l;
 
 	if (m->nls == CONF_MAX_LISTENERS) {
-		imp_left_out(st->im, fe->line, true, fe->name, "more than %d listeners",
+		conf_imp_left_out(st->im, fe->line, true, fe->name, "more than %d listeners",
 		             CONF_MAX_LISTENERS);
 		return;
 	}
@@ -411,7 +411,7 @@ static void translate_listener(struct hp_state *st, struct hp_proxy *fe, struct 
 		         fe->name, be->name, be->line);
 	add_binds(st, fe, l);
 	if (fe->s.maxconn.line)
-		imp_left_out(st->im, fe->s.maxconn.line, false, "maxconn", "a limit on %s's "
+		conf_imp_left_out(st->im, fe->s.maxconn.line, false, "maxconn", "a limit on %s's "
 		             "clients: pgfront has [global] maxconn, and maxconn per server",
 		             fe->name);
 	set_check(st, be, l);
@@ -419,7 +419,7 @@ static void translate_listener(struct hp_state *st, struct hp_proxy *fe, struct 
 	if (l->nbinds)
 		add_servers(st, fe, be, l);
 	if (!l->nbinds || !l->nsrv) {
-		imp_left_out(st->im, fe->line, true, fe->name, "%s",
+		conf_imp_left_out(st->im, fe->line, true, fe->name, "%s",
 		             l->nbinds ? "no server pgfront can use" : "no address pgfront can bind");
 		m->nls--;
 	}
@@ -434,7 +434,7 @@ static void translate_proxy(struct hp_state *st, struct hp_proxy *p)
 	int bline;
 
 	if (p->disabled.on) {
-		imp_left_out(st->im, p->line, false, p->name, "disabled in haproxy.cfg");
+		conf_imp_left_out(st->im, p->line, false, p->name, "disabled in haproxy.cfg");
 		return;
 	}
 	/* HAProxy serves stats in http mode only: "stats enable" in a defaults
@@ -444,7 +444,7 @@ static void translate_proxy(struct hp_state *st, struct hp_proxy *p)
 		return;
 	}
 	if (p->kind == HP_LISTEN && (p->use_backend.line || p->s.default_backend.line))
-		imp_left_out(st->im, p->use_backend.line ? p->use_backend.line :
+		conf_imp_left_out(st->im, p->use_backend.line ? p->use_backend.line :
 		             p->s.default_backend.line, true, p->use_backend.line ?
 		             p->use_backend.s : p->s.default_backend.s, "a listen that hands its "
 		             "clients to another backend: pgfront translates the listen's own servers");
@@ -453,7 +453,7 @@ static void translate_proxy(struct hp_state *st, struct hp_proxy *p)
 		bline = p->use_backend.line ? p->use_backend.line : p->s.default_backend.line;
 		be = bline ? find_backend(st, bname) : NULL;
 		if (!be) {
-			imp_left_out(st->im, bline ? bline : p->line, true, p->name, bline ?
+			conf_imp_left_out(st->im, bline ? bline : p->line, true, p->name, bline ?
 			             "its backend is not in the file" : "a frontend without a default_backend");
 			return;
 		}
@@ -463,7 +463,7 @@ static void translate_proxy(struct hp_state *st, struct hp_proxy *p)
 		char what[160];
 		snprintf(what, sizeof what, "%s %.100s", p->kind == HP_LISTEN ? "listen" : "frontend",
 		         p->name);
-		imp_left_out(st->im, p->line, true, what, "mode %s (line %d): pgfront is a TCP "
+		conf_imp_left_out(st->im, p->line, true, what, "mode %s (line %d): pgfront is a TCP "
 		             "(L4) proxy for PostgreSQL", s->mode.v == HP_MODE_HTTP ? "http" : "other",
 		             s->mode.line);
 		return;
@@ -480,13 +480,13 @@ static void stats_uri(struct hp_state *st, const struct hp_proxy *p, struct imp_
 		if (*c <= ' ' || *c > '~' || strchr(";?#%\"<>\\", *c))
 			ok = false;
 	if (ok) {
-		struct imp_kv *kv = imp_kv_add(s, "uri", p->s.stats_uri.line, "%s", uri);
+		struct imp_kv *kv = conf_imp_kv_add(s, "uri", p->s.stats_uri.line, "%s", uri);
 		if (kv && !p->s.stats_uri.line)
 			strcpy(kv->note, HAP_DEFAULT);
 		return;
 	}
-	imp_kv_add(s, "uri", p->s.stats_uri.line, "/");
-	imp_notice(st->im, p->s.stats_uri.line ? p->s.stats_uri.line : p->line,
+	conf_imp_kv_add(s, "uri", p->s.stats_uri.line, "/");
+	conf_imp_notice(st->im, p->s.stats_uri.line ? p->s.stats_uri.line : p->line,
 	           "the stats page is at / : pgfront's uri cannot be '%s'", uri);
 }
 
@@ -497,13 +497,13 @@ static void tls_files(struct hp_state *st, const struct hp_bind *b, struct imp_s
 	struct imp_kv *kv;
 
 	if (b->crt[0] != '/') {
-		imp_left_out(st->im, b->line, false, b->crt[0] ? b->crt : "ssl", "pgfront needs "
+		conf_imp_left_out(st->im, b->line, false, b->crt[0] ? b->crt : "ssl", "pgfront needs "
 		             "the certificate's absolute path: set tls_cert_file and tls_key_file "
 		             "(the page is served over plain HTTP meanwhile)");
 		return;
 	}
-	imp_kv_add(s, "tls_cert_file", b->line, "%s", b->crt);
-	kv = imp_kv_add(s, "tls_key_file", b->line, "%s", b->crt);
+	conf_imp_kv_add(s, "tls_cert_file", b->line, "%s", b->crt);
+	kv = conf_imp_kv_add(s, "tls_key_file", b->line, "%s", b->crt);
 	if (kv)
 		strcpy(kv->note, "HAProxy's crt file holds the key too");
 }
@@ -514,7 +514,7 @@ static void translate_stats(struct hp_state *st, struct hp_proxy *p)
 	struct imp_listener tmp;
 
 	if (s->line) {
-		imp_left_out(st->im, p->line, false, p->name, "a second stats page: pgfront "
+		conf_imp_left_out(st->im, p->line, false, p->name, "a second stats page: pgfront "
 		             "has one, the [stats] of line %d", s->line);
 		return;
 	}
@@ -531,39 +531,39 @@ static void translate_stats(struct hp_state *st, struct hp_proxy *p)
 			tls = &p->binds[i];
 	}
 	if (!tmp.nbinds) {
-		imp_left_out(st->im, p->line, false, p->name, "a stats page with no address "
+		conf_imp_left_out(st->im, p->line, false, p->name, "a stats page with no address "
 		             "pgfront can bind");
 		return;
 	}
-	imp_copy(s->title, sizeof s->title, "stats");
+	conf_imp_copy(s->title, sizeof s->title, "stats");
 	s->line = p->line;
 	snprintf(s->comment, sizeof s->comment, "listen %.60s (line %d): the stats page", p->name,
 	         p->line);
-	imp_kv_add(s, "bind", tmp.bind_line[0], "%s", tmp.binds[0]);
+	conf_imp_kv_add(s, "bind", tmp.bind_line[0], "%s", tmp.binds[0]);
 	for (int i = 1; i < tmp.nbinds; i++)
-		imp_left_out(st->im, tmp.bind_line[i], false, tmp.binds[i], "pgfront's stats "
+		conf_imp_left_out(st->im, tmp.bind_line[i], false, tmp.binds[i], "pgfront's stats "
 		             "page has one address");
 	stats_uri(st, p, s);
 	if (p->s.stats_refresh.line) {
 		long long sec = (p->s.stats_refresh.v + SEC / 2) / SEC;
-		imp_kv_add(s, "refresh", p->s.stats_refresh.line, "%llds",
+		conf_imp_kv_add(s, "refresh", p->s.stats_refresh.line, "%llds",
 		           sec < 1 ? 1 : sec > 86400 ? 86400 : sec);
 	}
 	if (p->s.stats_auth.line)
-		imp_kv_add(s, "auth", p->s.stats_auth.line, "%s", p->s.stats_auth.s);
+		conf_imp_kv_add(s, "auth", p->s.stats_auth.line, "%s", p->s.stats_auth.s);
 	if (p->s.stats_admin.on && p->s.stats_auth.line)
-		imp_kv_add(s, "admin", p->s.stats_admin.line, "yes");
+		conf_imp_kv_add(s, "admin", p->s.stats_admin.line, "yes");
 	else if (p->s.stats_admin.on)
-		imp_left_out(st->im, p->s.stats_admin.line, false, "stats admin",
+		conf_imp_left_out(st->im, p->s.stats_admin.line, false, "stats admin",
 		             "pgfront's admin actions need auth, and there is no stats auth");
 	if (tls)
 		tls_files(st, tls, s);
 	if (p->nsrv || p->s.default_backend.line)
-		imp_left_out(st->im, p->line, true, p->name, "a stats proxy that also routes "
+		conf_imp_left_out(st->im, p->line, true, p->name, "a stats proxy that also routes "
 		             "to servers: only its stats page is translated");
 }
 
-void hp_build(struct hp_state *st)
+void conf_hp_build(struct hp_state *st)
 {
 	for (int i = 0; i < st->nproxies; i++)
 		if (st->proxies[i].kind != HP_BACKEND)
@@ -583,7 +583,7 @@ void hp_build(struct hp_state *st)
 				used = true;
 		}
 		if (!used)
-			imp_left_out(st->im, b->line, false, b->name, "no frontend sends anything "
+			conf_imp_left_out(st->im, b->line, false, b->name, "no frontend sends anything "
 			             "to this backend (ACL rules are not translated)");
 	}
 }

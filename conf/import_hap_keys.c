@@ -18,16 +18,16 @@ static bool is(const char *a, const char *b)
 	return a && strcmp(a, b) == 0;
 }
 
-void hp_routing(struct hp_state *st, const char *why)
+void conf_hp_routing(struct hp_state *st, const char *why)
 {
-	imp_left_out(st->im, st->ln.no, true, st->ln.text, "%s", why);
+	conf_imp_left_out(st->im, st->ln.no, true, st->ln.text, "%s", why);
 	if (st->proxy)
 		st->proxy->routing_rules = true;
 }
 
-void hp_note(struct hp_state *st, const char *why)
+void conf_hp_note(struct hp_state *st, const char *why)
 {
-	imp_left_out(st->im, st->ln.no, false, st->ln.text, "%s", why);
+	conf_imp_left_out(st->im, st->ln.no, false, st->ln.text, "%s", why);
 }
 
 /* --- values ------------------------------------------------------------ */
@@ -36,8 +36,8 @@ static bool set_time(struct hp_state *st, struct hp_num *n, const char *text, lo
 {
 	long long us;
 
-	if (!text || imp_parse_time(text, unit, &us) < 0) {
-		hp_routing(st, "not a time HAProxy would accept");
+	if (!text || conf_imp_parse_time(text, unit, &us) < 0) {
+		conf_hp_routing(st, "not a time HAProxy would accept");
 		return false;
 	}
 	n->v = us;
@@ -50,8 +50,8 @@ static bool set_int(struct hp_state *st, struct hp_num *n, const char *text,
 {
 	long long v;
 
-	if (!text || imp_parse_int(text, min, max, &v) < 0) {
-		hp_routing(st, "not a number in the range pgfront accepts");
+	if (!text || conf_imp_parse_int(text, min, max, &v) < 0) {
+		conf_hp_routing(st, "not a number in the range pgfront accepts");
 		return false;
 	}
 	n->v = v;
@@ -61,7 +61,7 @@ static bool set_int(struct hp_state *st, struct hp_num *n, const char *text,
 
 static void set_str(struct hp_state *st, struct hp_str *s, const char *text)
 {
-	imp_copy(s->s, sizeof s->s, text);
+	conf_imp_copy(s->s, sizeof s->s, text);
 	s->line = st->ln.no;
 }
 
@@ -90,7 +90,7 @@ static bool in_list(const char *const *list, const char *w)
 	return false;
 }
 
-void hp_global_line(struct hp_state *st)
+void conf_hp_global_line(struct hp_state *st)
 {
 	const char *k = st->ln.w[0];
 	struct imp_section *g = &st->model->global;
@@ -98,28 +98,28 @@ void hp_global_line(struct hp_state *st)
 	if (is(k, "maxconn")) {
 		struct hp_num n = { 0 };
 		if (set_int(st, &n, st->ln.w[1], 1, 1000000))
-			imp_kv_add(g, "maxconn", n.line, "%lld", n.v);
+			conf_imp_kv_add(g, "maxconn", n.line, "%lld", n.v);
 	} else if (is(k, "hard-stop-after")) {
 		struct hp_num n = { 0 };
 		char d[32];
 		if (set_time(st, &n, st->ln.w[1], MS)) {
-			imp_format_duration(n.v, d, sizeof d);
-			imp_kv_add(g, "hard_stop_after", n.line, "%s", d);
+			conf_imp_format_duration(n.v, d, sizeof d);
+			conf_imp_kv_add(g, "hard_stop_after", n.line, "%s", d);
 		}
 	} else if (is(k, "log")) {
-		hp_note(st, "pgfront logs to stderr (the journal under systemd); "
+		conf_hp_note(st, "pgfront logs to stderr (the journal under systemd); "
 		             "[global] log_level sets the level");
 	} else if (is(k, "user") || is(k, "uid")) {
-		hp_note(st, "pgfront runs as the user that starts it; [global] user = NAME "
+		conf_hp_note(st, "pgfront runs as the user that starts it; [global] user = NAME "
 		             "switches to another once the ports are bound");
 	} else if (is(k, "stats")) {
-		hp_note(st, "no runtime socket: the stats page and `pgfront ctl` do its job");
+		conf_hp_note(st, "no runtime socket: the stats page and `pgfront ctl` do its job");
 	} else if (is(k, "daemon") || is(k, "master-worker") || is(k, "pidfile")) {
-		hp_note(st, "pgfront stays in the foreground, as systemd runs it");
+		conf_hp_note(st, "pgfront stays in the foreground, as systemd runs it");
 	} else if (in_list(global_harmless, k) || strncmp(k, "tune.", 5) == 0) {
-		hp_note(st, "no equivalent in pgfront, and no effect on routing");
+		conf_hp_note(st, "no equivalent in pgfront, and no effect on routing");
 	} else {
-		hp_note(st, "not understood in global; global settings do not route");
+		conf_hp_note(st, "not understood in global; global settings do not route");
 	}
 }
 
@@ -159,7 +159,7 @@ static void timeout_line(struct hp_state *st)
 			return;
 		}
 	}
-	hp_note(st, "a timeout of HTTP or of half-closed sessions: pgfront has none");
+	conf_hp_note(st, "a timeout of HTTP or of half-closed sessions: pgfront has none");
 }
 
 /* The method and path of "option httpchk" or "http-check send". */
@@ -172,11 +172,11 @@ static void set_check(struct hp_state *st, const char *method, const char *uri,
 	s->check.line = st->ln.no;
 	s->uri_line.line = st->ln.no;
 	if (method)
-		imp_copy(s->method, sizeof s->method, method);
-	if (uri && !imp_copy(s->uri, sizeof s->uri, uri))
-		hp_routing(st, "the check's path is longer than pgfront takes");
+		conf_imp_copy(s->method, sizeof s->method, method);
+	if (uri && !conf_imp_copy(s->uri, sizeof s->uri, uri))
+		conf_hp_routing(st, "the check's path is longer than pgfront takes");
 	if (version && (strchr(version, '\r') || strchr(version, '\n')))
-		imp_notice(st->im, st->ln.no, "the headers added after the HTTP version are not "
+		conf_imp_notice(st->im, st->ln.no, "the headers added after the HTTP version are not "
 		           "sent: Patroni's answer does not depend on them");
 }
 
@@ -199,7 +199,7 @@ static void other_check(struct hp_state *st, const char *what)
 {
 	st->cur->check.v = HP_CHECK_OTHER;
 	st->cur->check.line = st->ln.no;
-	imp_copy(st->cur->check_what, sizeof st->cur->check_what, what);
+	conf_imp_copy(st->cur->check_what, sizeof st->cur->check_what, what);
 	/* reported where a listener uses it (import_hap_build.c) */
 }
 
@@ -222,7 +222,7 @@ static void option_line(struct hp_state *st)
 	const char *o = st->ln.w[1];
 
 	if (is(o, "no") || is(o, "default")) {
-		hp_note(st, "pgfront has no such option to turn off");
+		conf_hp_note(st, "pgfront has no such option to turn off");
 		return;
 	}
 	if (is(o, "httpchk")) {
@@ -234,15 +234,15 @@ static void option_line(struct hp_state *st)
 		snprintf(what, sizeof what, "option %s", o);
 		other_check(st, what);
 	} else if (is(o, "redispatch")) {
-		hp_note(st, "pgfront's retries go to the same server; a single listener has one");
+		conf_hp_note(st, "pgfront's retries go to the same server; a single listener has one");
 	} else if (is(o, "allbackups")) {
-		hp_note(st, "pgfront spreads sessions over every UP backup server (as allbackups)");
+		conf_hp_note(st, "pgfront spreads sessions over every UP backup server (as allbackups)");
 	} else if (is(o, "transparent")) {
-		hp_routing(st, "pgfront connects to the servers' addresses only");
+		conf_hp_routing(st, "pgfront connects to the servers' addresses only");
 	} else if (o && in_list(option_notes, o)) {
-		hp_note(st, "logging or HTTP behaviour that pgfront's TCP proxy does not have");
+		conf_hp_note(st, "logging or HTTP behaviour that pgfront's TCP proxy does not have");
 	} else {
-		hp_routing(st, "an option pgfront import does not know");
+		conf_hp_routing(st, "an option pgfront import does not know");
 	}
 }
 
@@ -269,7 +269,7 @@ static void http_check_line(struct hp_state *st)
 		}
 		set_check(st, meth, uri, ver);
 		if (strstr(st->ln.text, " hdr ") || strstr(st->ln.text, " body"))
-			imp_notice(st->im, st->ln.no, "headers and body of the check are not sent: "
+			conf_imp_notice(st->im, st->ln.no, "headers and body of the check are not sent: "
 			           "Patroni's answer does not depend on them");
 	} else if (is(a, "expect")) {
 		int i = 2;
@@ -278,7 +278,7 @@ static void http_check_line(struct hp_state *st)
 			i++;
 		long long code;
 		if (!neg && is(st->ln.w[i], "status") && i + 1 < st->ln.nw &&
-		    imp_parse_int(st->ln.w[i + 1], 100, 599, &code) == 0) {
+		    conf_imp_parse_int(st->ln.w[i + 1], 100, 599, &code) == 0) {
 			s->expect.v = code;
 			s->expect.line = st->ln.no;
 		} else if (!neg && is(st->ln.w[i], "status") && i + 1 < st->ln.nw &&
@@ -286,7 +286,7 @@ static void http_check_line(struct hp_state *st)
 		           (st->ln.w[i + 1][3] == '-' || st->ln.w[i + 1][3] == ',')) {
 			s->expect.v = 200;
 			s->expect.line = st->ln.no;
-			imp_notice(st->im, st->ln.no, "only 200 passes: Patroni answers its checks "
+			conf_imp_notice(st->im, st->ln.no, "only 200 passes: Patroni answers its checks "
 			           "with 200 or 503, never another code of '%s'", st->ln.w[i + 1]);
 		} else {
 			set_str(st, &s->expect_other, st->ln.text);
@@ -296,14 +296,14 @@ static void http_check_line(struct hp_state *st)
 			if (is(st->ln.w[i], "port"))
 				set_int(st, &s->check_port, st->ln.w[++i], 1, 65535);
 		if (strstr(st->ln.text, " ssl"))
-			imp_notice(st->im, st->ln.no, "check over TLS: set check_tls = yes "
+			conf_imp_notice(st->im, st->ln.no, "check over TLS: set check_tls = yes "
 			           "(not translated from http-check connect)");
 	} else if (is(a, "disable-on-404")) {
-		hp_note(st, "Patroni never answers 404 to a health check");
+		conf_hp_note(st, "Patroni never answers 404 to a health check");
 	} else if (is(a, "comment") || is(a, "set-var") || is(a, "unset-var")) {
-		hp_note(st, "no effect on the check's verdict");
+		conf_hp_note(st, "no effect on the check's verdict");
 	} else {
-		hp_routing(st, "an http-check rule pgfront cannot follow");
+		conf_hp_routing(st, "an http-check rule pgfront cannot follow");
 	}
 }
 
@@ -324,7 +324,7 @@ static void stats_line(struct hp_state *st)
 		set_time(st, &s->stats_refresh, st->ln.w[2], 1000000);
 	} else if (is(a, "auth") && st->ln.nw > 2) {
 		if (s->stats_auth.line)
-			hp_note(st, "pgfront's [stats] has one user: the first stats auth is kept");
+			conf_hp_note(st, "pgfront's [stats] has one user: the first stats auth is kept");
 		else
 			set_str(st, &s->stats_auth, st->ln.w[2]);
 		s->stats.on = true;
@@ -332,17 +332,17 @@ static void stats_line(struct hp_state *st)
 		s->stats_admin.on = true;
 		s->stats_admin.line = st->ln.no;
 		if (!(st->ln.nw == 4 && is(st->ln.w[2], "if") && is(st->ln.w[3], "TRUE")))
-			imp_notice(st->im, st->ln.no, "admin = yes for every user of the page: "
+			conf_imp_notice(st->im, st->ln.no, "admin = yes for every user of the page: "
 			           "pgfront has no condition on it");
 	} else {
-		hp_note(st, "a stats page setting pgfront's [stats] does not have");
+		conf_hp_note(st, "a stats page setting pgfront's [stats] does not have");
 	}
 }
 
 static void balance_line(struct hp_state *st)
 {
 	if (st->ln.nw < 2) {
-		hp_routing(st, "balance without an algorithm");
+		conf_hp_routing(st, "balance without an algorithm");
 		return;
 	}
 	set_str(st, &st->cur->balance, st->ln.w[1]);
@@ -358,7 +358,7 @@ static void backend_rule(struct hp_state *st)
 		if (!st->proxy->use_backend.line)
 			set_str(st, &st->proxy->use_backend, st->ln.w[1]);
 	} else {
-		hp_routing(st, "pgfront routes by port and health only, not by ACL: "
+		conf_hp_routing(st, "pgfront routes by port and health only, not by ACL: "
 		            "such clients go to the default backend");
 	}
 }
@@ -379,24 +379,24 @@ static void proxy_note(struct hp_state *st, const char *k)
 {
 	if (is(k, "errorfile") || is(k, "errorfiles") || strncmp(k, "errorloc", 8) == 0 ||
 	    is(k, "http-error"))
-		hp_note(st, "pgfront never answers HTTP on its listeners: a refused client "
+		conf_hp_note(st, "pgfront never answers HTTP on its listeners: a refused client "
 		             "hears why in PostgreSQL's protocol (SQLSTATE 57P03)");
 	else if (is(k, "log") || strncmp(k, "log-", 4) == 0 || is(k, "capture") ||
 	         strncmp(k, "unique-id", 9) == 0 || is(k, "error-log-format"))
-		hp_note(st, "pgfront logs to stderr, one line per session at log_level = info");
+		conf_hp_note(st, "pgfront logs to stderr, one line per session at log_level = info");
 	else if (is(k, "acl"))
-		hp_note(st, "ACLs: pgfront routes by port and health only (rules that use "
+		conf_hp_note(st, "ACLs: pgfront routes by port and health only (rules that use "
 		             "them are reported on their own lines)");
 	else if (strncmp(k, "http-", 5) == 0 || is(k, "redirect") || is(k, "compression") ||
 	         strncmp(k, "monitor", 7) == 0)
-		hp_note(st, "HTTP processing: pgfront is a TCP proxy");
+		conf_hp_note(st, "HTTP processing: pgfront is a TCP proxy");
 	else if (is(k, "rate-limit"))
-		hp_note(st, "pgfront has no rate limit on new sessions");
+		conf_hp_note(st, "pgfront has no rate limit on new sessions");
 	else
-		hp_note(st, "no equivalent in pgfront, and no effect on which server is used");
+		conf_hp_note(st, "no equivalent in pgfront, and no effect on which server is used");
 }
 
-void hp_proxy_line(struct hp_state *st)
+void conf_hp_proxy_line(struct hp_state *st)
 {
 	const char *k = st->ln.w[0];
 	struct hp_settings *s = st->cur;
@@ -420,13 +420,13 @@ void hp_proxy_line(struct hp_state *st)
 	else if (is(k, "tcp-check") || is(k, "external-check"))
 		other_check(st, k);
 	else if (is(k, "default-server"))
-		hp_srvopts_parse(st, &s->defsrv, 1);
+		conf_hp_srvopts_parse(st, &s->defsrv, 1);
 	else if (is(k, "stats") && st->ln.nw >= 2 && !is(st->ln.w[1], "socket"))
 		stats_line(st);
 	else if (in_proxy && is(k, "server"))
-		hp_server_line(st);
+		conf_hp_server_line(st);
 	else if (in_proxy && is(k, "bind"))
-		hp_bind_line(st);
+		conf_hp_bind_line(st);
 	else if (in_proxy && is(k, "disabled"))
 		st->proxy->disabled = (struct hp_flag){ true, st->ln.no };
 	else if (is(k, "default_backend") || is(k, "use_backend"))
@@ -434,10 +434,10 @@ void hp_proxy_line(struct hp_state *st)
 	else if (is(k, "tcp-request") || is(k, "tcp-response") || is(k, "use-server") ||
 	         strncmp(k, "stick", 5) == 0 || is(k, "dispatch") || is(k, "source") ||
 	         is(k, "server-template") || is(k, "usesrc"))
-		hp_routing(st, "pgfront has no equivalent: it picks servers by health and "
+		conf_hp_routing(st, "pgfront has no equivalent: it picks servers by health and "
 		            "balance alone, and connects from the host's own address");
 	else if (in_list(proxy_notes, k))
 		proxy_note(st, k);
 	else
-		hp_routing(st, "a keyword pgfront import does not know");
+		conf_hp_routing(st, "a keyword pgfront import does not know");
 }

@@ -9,6 +9,7 @@
 #include "conf/import_hap.h"
 
 #define MS 1000LL
+#define LONGEST (24LL * 86400 * 1000000)   /* pgfront's longest duration */
 
 enum srvo {
 	SRVO_INTER, SRVO_FASTINTER, SRVO_DOWNINTER, SRVO_FALL, SRVO_RISE, SRVO_PORT, SRVO_MAXCONN,
@@ -71,7 +72,7 @@ static int find_option(const char *w)
 
 static void reported(struct hp_state *st, bool routing, const char *what, const char *why)
 {
-	imp_left_out(st->im, st->ln.no, routing, what, "%s", why);
+	conf_imp_left_out(st->im, st->ln.no, routing, what, "%s", why);
 	if (routing && st->proxy)
 		st->proxy->routing_rules = true;
 }
@@ -80,7 +81,7 @@ static void set_num(struct hp_state *st, struct hp_num *n, const char *arg, bool
                     long long min, long long max, const char *what)
 {
 	long long v;
-	int rc = time ? imp_parse_time(arg, MS, &v) : imp_parse_int(arg, min, max, &v);
+	int rc = time ? conf_imp_parse_time(arg, MS, &v) : conf_imp_parse_int(arg, min, max, &v);
 
 	if (rc < 0 || (time && (v < min || v > max))) {
 		reported(st, true, what, "a value pgfront cannot take");
@@ -98,7 +99,7 @@ static void set_flag(struct hp_state *st, struct hp_flag *f, bool on)
 
 static void set_text(struct hp_state *st, struct hp_str *s, const char *arg)
 {
-	imp_copy(s->s, sizeof s->s, arg);
+	conf_imp_copy(s->s, sizeof s->s, arg);
 	s->line = st->ln.no;
 }
 
@@ -107,9 +108,9 @@ static void apply(struct hp_state *st, struct hp_srvopts *o, enum srvo what,
                   const char *arg, const char *text)
 {
 	switch (what) {
-	case SRVO_INTER: set_num(st, &o->inter, arg, true, 1000, 24 * 86400 * 1000000LL, text); break;
-	case SRVO_FASTINTER: set_num(st, &o->fastinter, arg, true, 1000, 24 * 86400 * 1000000LL, text); break;
-	case SRVO_DOWNINTER: set_num(st, &o->downinter, arg, true, 1000, 24 * 86400 * 1000000LL, text); break;
+	case SRVO_INTER: set_num(st, &o->inter, arg, true, 1000, LONGEST, text); break;
+	case SRVO_FASTINTER: set_num(st, &o->fastinter, arg, true, 1000, LONGEST, text); break;
+	case SRVO_DOWNINTER: set_num(st, &o->downinter, arg, true, 1000, LONGEST, text); break;
 	case SRVO_FALL: set_num(st, &o->fall, arg, false, 1, 1000, text); break;
 	case SRVO_RISE: set_num(st, &o->rise, arg, false, 1, 1000, text); break;
 	case SRVO_PORT: set_num(st, &o->port, arg, false, 1, 65535, text); break;
@@ -152,7 +153,7 @@ static void apply(struct hp_state *st, struct hp_srvopts *o, enum srvo what,
 	}
 }
 
-void hp_srvopts_parse(struct hp_state *st, struct hp_srvopts *o, int from)
+void conf_hp_srvopts_parse(struct hp_state *st, struct hp_srvopts *o, int from)
 {
 	for (int i = from; i < st->ln.nw; i++) {
 		const char *w = st->ln.w[i];
@@ -178,7 +179,7 @@ void hp_srvopts_parse(struct hp_state *st, struct hp_srvopts *o, int from)
  * "HOST:PORT", "ipv4@HOST:PORT", "[V6]:PORT", "V6:PORT" (the last colon), ":PORT"
  * and "*:PORT" (host "*"). The host must be numeric; the port may be absent.
  */
-int hp_split_address(const char *text, char *host, size_t size, long long *port,
+int conf_hp_split_address(const char *text, char *host, size_t size, long long *port,
                      bool *has_port, const char **why)
 {
 	static const char *const prefixes[] = { "ipv4@", "ipv6@", "tcp@", "tcp4@", "tcp6@" };
@@ -192,7 +193,7 @@ int hp_split_address(const char *text, char *host, size_t size, long long *port,
 		*why = "a UNIX socket or special address: pgfront listens and connects on TCP only";
 		return -1;
 	}
-	if (!imp_copy(buf, sizeof buf, text)) {
+	if (!conf_imp_copy(buf, sizeof buf, text)) {
 		*why = "the address is too long";
 		return -1;
 	}
@@ -220,7 +221,7 @@ int hp_split_address(const char *text, char *host, size_t size, long long *port,
 			return -1;
 		}
 		if (*p) {
-			if (imp_parse_int(p, 1, 65535, port) < 0) {
+			if (conf_imp_parse_int(p, 1, 65535, port) < 0) {
 				*why = "not a port (1..65535)";
 				return -1;
 			}
@@ -228,18 +229,18 @@ int hp_split_address(const char *text, char *host, size_t size, long long *port,
 		}
 	}
 	if (!h[0] || strcmp(h, "*") == 0 || strcmp(h, "0.0.0.0") == 0) {
-		imp_copy(host, size, "*");
+		conf_imp_copy(host, size, "*");
 		return 0;
 	}
-	if (!imp_numeric_host(h, NULL)) {
+	if (!conf_imp_numeric_host(h, NULL)) {
 		*why = "a host name: pgfront takes numeric addresses only (no DNS at load)";
 		return -1;
 	}
-	imp_copy(host, size, h);
+	conf_imp_copy(host, size, h);
 	return 0;
 }
 
-void hp_server_line(struct hp_state *st)
+void conf_hp_server_line(struct hp_state *st)
 {
 	struct hp_proxy *p = st->proxy;
 	struct hp_server *s;
@@ -254,11 +255,11 @@ void hp_server_line(struct hp_state *st)
 	}
 	s = &p->srv[p->nsrv++];
 	memset(s, 0, sizeof *s);
-	imp_copy(s->name, sizeof s->name, st->ln.w[1]);
-	imp_copy(s->addr, sizeof s->addr, st->ln.w[2]);
+	conf_imp_copy(s->name, sizeof s->name, st->ln.w[1]);
+	conf_imp_copy(s->addr, sizeof s->addr, st->ln.w[2]);
 	s->line = st->ln.no;
 	s->o = p->s.defsrv;
-	hp_srvopts_parse(st, &s->o, 3);
+	conf_hp_srvopts_parse(st, &s->o, 3);
 }
 
 /* The options after the addresses: what matters is kept in *flags. */
@@ -272,7 +273,7 @@ static void bind_options(struct hp_state *st, struct hp_bind *flags)
 		if (strcmp(w, "ssl") == 0 || strcmp(w, "crt") == 0 || strcmp(w, "crt-list") == 0)
 			flags->ssl = true;
 		if (strcmp(w, "crt") == 0 && i + 1 < st->ln.nw)
-			imp_copy(flags->crt, sizeof flags->crt, st->ln.w[i + 1]);
+			conf_imp_copy(flags->crt, sizeof flags->crt, st->ln.w[i + 1]);
 		else if (strcmp(w, "accept-proxy") == 0)
 			flags->accept_proxy = true;
 		else if (strcmp(w, "v6only") == 0)
@@ -281,11 +282,11 @@ static void bind_options(struct hp_state *st, struct hp_bind *flags)
 			others = true;
 	}
 	if (others && !flags->ssl && !flags->accept_proxy)
-		imp_notice(st->im, st->ln.no, "the options after the address are left out: "
+		conf_imp_notice(st->im, st->ln.no, "the options after the address are left out: "
 		           "pgfront binds the address alone");
 }
 
-void hp_bind_line(struct hp_state *st)
+void conf_hp_bind_line(struct hp_state *st)
 {
 	struct hp_proxy *p = st->proxy;
 	struct hp_bind flags = { 0 };
@@ -296,7 +297,7 @@ void hp_bind_line(struct hp_state *st)
 		return;
 	}
 	bind_options(st, &flags);
-	imp_copy(list, sizeof list, st->ln.w[1]);
+	conf_imp_copy(list, sizeof list, st->ln.w[1]);
 	for (char *save = NULL, *a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
 		if (p->nbinds == HP_MAX_BINDS) {
 			reported(st, true, a, "more addresses than pgfront import takes");
@@ -304,7 +305,7 @@ void hp_bind_line(struct hp_state *st)
 		}
 		struct hp_bind *b = &p->binds[p->nbinds++];
 		*b = flags;
-		imp_copy(b->text, sizeof b->text, a);
+		conf_imp_copy(b->text, sizeof b->text, a);
 		b->line = st->ln.no;
 	}
 }

@@ -124,21 +124,21 @@ static void report_unused_defaults(struct hp_state *st, int index, int next_line
 	if (d->users > 0)
 		return;
 	if (next_line)
-		imp_left_out(st->im, d->line, false, "defaults",
+		conf_imp_left_out(st->im, d->line, false, "defaults",
 		             "no proxy uses this section: the defaults section at line %d "
 		             "replaces it first", next_line);
 	else
-		imp_left_out(st->im, d->line, false, "defaults",
+		conf_imp_left_out(st->im, d->line, false, "defaults",
 		             "no proxy follows this section");
 	if (s->mode.line && s->mode.v != HP_MODE_TCP) {
 		char what[64];
 		snprintf(what, sizeof what, "mode %s", s->mode.v == HP_MODE_HTTP ? "http" : "other");
 		if (next_line)
-			imp_left_out(st->im, s->mode.line, false, what,
+			conf_imp_left_out(st->im, s->mode.line, false, what,
 			             "no proxy uses this defaults section: the one at line %d "
 			             "replaces it before any proxy", next_line);
 		else
-			imp_left_out(st->im, s->mode.line, false, what,
+			conf_imp_left_out(st->im, s->mode.line, false, what,
 			             "no proxy follows this defaults section");
 	}
 }
@@ -157,7 +157,7 @@ static void open_defaults(struct hp_state *st)
 	int from = -1;
 
 	if (st->ndefaults == HP_MAX_DEFAULTS) {
-		hp_routing(st, "too many defaults sections for pgfront import");
+		conf_hp_routing(st, "too many defaults sections for pgfront import");
 		st->sec = HP_SEC_OTHER;
 		return;
 	}
@@ -169,10 +169,10 @@ static void open_defaults(struct hp_state *st)
 		if (is(st->ln.w[i], "from") && i + 1 < st->ln.nw) {
 			from = find_defaults(st, st->ln.w[i + 1]);
 			if (from < 0)
-				hp_routing(st, "no defaults section of that name before it");
+				conf_hp_routing(st, "no defaults section of that name before it");
 			i++;
 		} else if (!d->name[0]) {
-			imp_copy(d->name, sizeof d->name, st->ln.w[i]);
+			conf_imp_copy(d->name, sizeof d->name, st->ln.w[i]);
 		}
 	}
 	if (from >= 0)
@@ -191,24 +191,24 @@ static void open_proxy(struct hp_state *st, enum hp_kind kind)
 	int from = st->cur_defaults;
 
 	if (st->ln.nw < 2) {
-		hp_routing(st, "a proxy needs a name");
+		conf_hp_routing(st, "a proxy needs a name");
 		st->sec = HP_SEC_OTHER;
 		return;
 	}
 	if (st->nproxies == HP_MAX_PROXIES) {
-		hp_routing(st, "too many proxies for pgfront import");
+		conf_hp_routing(st, "too many proxies for pgfront import");
 		st->sec = HP_SEC_OTHER;
 		return;
 	}
 	p = &st->proxies[st->nproxies++];
 	memset(p, 0, sizeof *p);
 	p->kind = kind;
-	imp_copy(p->name, sizeof p->name, st->ln.w[1]);
+	conf_imp_copy(p->name, sizeof p->name, st->ln.w[1]);
 	p->line = st->ln.no;
 	if (st->ln.nw >= 4 && is(st->ln.w[2], "from")) {
 		from = find_defaults(st, st->ln.w[3]);
 		if (from < 0)
-			hp_routing(st, "no defaults section of that name before it");
+			conf_hp_routing(st, "no defaults section of that name before it");
 	}
 	p->defaults = from;
 	if (from >= 0) {
@@ -246,7 +246,7 @@ static bool section_line(struct hp_state *st)
 	} else {
 		for (int i = 0; others[i]; i++) {
 			if (is(k, others[i])) {
-				hp_note(st, "a section pgfront has no use for: its lines are skipped");
+				conf_hp_note(st, "a section pgfront has no use for: its lines are skipped");
 				st->sec = HP_SEC_OTHER;
 				st->cur = NULL;
 				st->proxy = NULL;
@@ -264,7 +264,7 @@ static void read_line(struct hp_state *st, const char *line)
 
 	squeeze(ln->text, sizeof ln->text, line);
 	if (!split_words(ln, line))
-		imp_notice(st->im, ln->no, "an environment variable is read as written: "
+		conf_imp_notice(st->im, ln->no, "an environment variable is read as written: "
 		           "pgfront import does not expand it");
 	if (ln->nw == 0)
 		return;
@@ -272,21 +272,21 @@ static void read_line(struct hp_state *st, const char *line)
 		return;
 	switch (st->sec) {
 	case HP_SEC_NONE:
-		hp_routing(st, "a line before any section");
+		conf_hp_routing(st, "a line before any section");
 		break;
 	case HP_SEC_GLOBAL:
-		hp_global_line(st);
+		conf_hp_global_line(st);
 		break;
 	case HP_SEC_DEFAULTS:
 	case HP_SEC_PROXY:
-		hp_proxy_line(st);
+		conf_hp_proxy_line(st);
 		break;
 	case HP_SEC_OTHER:
 		break;
 	}
 }
 
-void imp_haproxy(struct imp *im, const char *text, struct imp_model *model)
+void conf_imp_haproxy(struct imp *im, const char *text, struct imp_model *model)
 {
 	struct hp_state *st = calloc(1, sizeof *st);
 	const char *p = text;
@@ -300,14 +300,14 @@ void imp_haproxy(struct imp *im, const char *text, struct imp_model *model)
 	st->im = im;
 	st->model = model;
 	st->cur_defaults = -1;
-	imp_copy(model->global.title, sizeof model->global.title, "global");
+	conf_imp_copy(model->global.title, sizeof model->global.title, "global");
 	while (*p) {
 		const char *end = strchr(p, '\n');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 
 		st->ln.no++;
 		if (n > HP_LINE_MAX) {
-			imp_left_out(im, st->ln.no, true, "(a long line)",
+			conf_imp_left_out(im, st->ln.no, true, "(a long line)",
 			             "longer than the %d characters pgfront import reads", HP_LINE_MAX);
 		} else {
 			memcpy(line, p, n);
@@ -321,9 +321,9 @@ void imp_haproxy(struct imp *im, const char *text, struct imp_model *model)
 	/* once the whole file is read: a named one may be taken by a later "from" */
 	for (int i = 0; i < st->ndefaults; i++)
 		report_unused_defaults(st, i, i + 1 < st->ndefaults ? st->defaults[i + 1].line : 0);
-	hp_build(st);
+	conf_hp_build(st);
 	if (model->nls == 0)
-		imp_left_out(im, 0, true, "(the whole file)", "no proxy pgfront can translate, "
+		conf_imp_left_out(im, 0, true, "(the whole file)", "no proxy pgfront can translate, "
 		             "and pgfront needs a [listen] to serve");
 	free(line);
 	free(st);

@@ -27,7 +27,7 @@ struct imp_buf {
 	bool oom;
 };
 
-void imp_buf_add(struct imp_buf *b, const char *fmt, ...)
+void conf_imp_buf_add(struct imp_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* One translation run. */
@@ -40,10 +40,10 @@ struct imp {
 };
 
 /* "FILE:LINE: left out 'WHAT': WHY"; routing: "left out (changes routing)". */
-void imp_left_out(struct imp *im, int line, bool routing, const char *what,
+void conf_imp_left_out(struct imp *im, int line, bool routing, const char *what,
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* "FILE:LINE: note: ...": translated, but not quite as it was. */
-void imp_notice(struct imp *im, int line, const char *fmt, ...)
+void conf_imp_notice(struct imp *im, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* pgfront's tunables as the importer writes them, per (listener, server). */
@@ -78,12 +78,12 @@ struct imp_val {
 	const char *why;                 /* e.g. "HAProxy's default" */
 };
 
-const char *imp_key_name(enum imp_key k);
-bool imp_key_is_duration(enum imp_key k);
+const char *conf_imp_key_name(enum imp_key k);
+bool conf_imp_key_is_duration(enum imp_key k);
 /* The value as pgfront.ini writes it ("3s", "90", "/path"). */
-void imp_val_format(enum imp_key k, const struct imp_val *v, char *buf, size_t size);
-bool imp_val_equal(const struct imp_val *a, const struct imp_val *b);
-void imp_format_duration(long long us, char *buf, size_t size);
+void conf_imp_val_format(enum imp_key k, const struct imp_val *v, char *buf, size_t size);
+bool conf_imp_val_equal(const struct imp_val *a, const struct imp_val *b);
+void conf_imp_format_duration(long long us, char *buf, size_t size);
 
 /* One emitted "key = value ; comment" line of a simple section. */
 struct imp_kv {
@@ -103,7 +103,7 @@ struct imp_section {
 	enum conf_import_file file;
 };
 
-struct imp_kv *imp_kv_add(struct imp_section *s, const char *key, int line,
+struct imp_kv *conf_imp_kv_add(struct imp_section *s, const char *key, int line,
                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* One HAProxy server as one translated listener uses it. */
@@ -157,18 +157,18 @@ struct imp_model {
 };
 
 /* import_haproxy*.c: fills model->global, ls, stats. */
-void imp_haproxy(struct imp *im, const char *text, struct imp_model *model);
+void conf_imp_haproxy(struct imp *im, const char *text, struct imp_model *model);
 /* import_keepalived.c: fills model->vrrp. */
-void imp_keepalived(struct imp *im, const char *text, struct imp_model *model);
+void conf_imp_keepalived(struct imp *im, const char *text, struct imp_model *model);
 /* import_emit.c: the pgfront.ini. */
-void imp_emit(struct imp *im, const struct imp_model *model, struct imp_buf *out);
+void conf_imp_emit(struct imp *im, const struct imp_model *model, struct imp_buf *out);
 
 /* Helpers of both parsers. */
-bool imp_numeric_host(const char *text, bool *v6);
+bool conf_imp_numeric_host(const char *text, bool *v6);
 /* HAProxy's time format: a number and us/ms/s/m/h/d; bare = default_unit_us. */
-int imp_parse_time(const char *text, long long default_unit_us, long long *us);
-int imp_parse_int(const char *text, long long min, long long max, long long *out);
+int conf_imp_parse_time(const char *text, long long default_unit_us, long long *us);
+int conf_imp_parse_int(const char *text, long long min, long long max, long long *out);
 /* Copies at most size-1 bytes; true if it all fit. */
-bool imp_copy(char *dst, size_t size, const char *src);
+bool conf_imp_copy(char *dst, size_t size, const char *src);
 
 #endif

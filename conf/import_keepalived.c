@@ -136,7 +136,7 @@ static void left_out(struct ka *k, int i, int n, bool routing, const char *why)
 	char what[160];
 
 	what_of(k, i, n, what, sizeof what);
-	imp_left_out(k->im, k->t[i].line, routing, what, "%s", why);
+	conf_imp_left_out(k->im, k->t[i].line, routing, what, "%s", why);
 }
 
 /* --- vrrp_script and vrrp_track_process ---------------------------------- */
@@ -166,7 +166,7 @@ static void read_script(struct ka *k, int i, bool process)
 		return;
 	s = &k->scripts[k->nscripts++];
 	memset(s, 0, sizeof *s);
-	imp_copy(s->name, sizeof s->name, k->t[i + 1].text);
+	conf_imp_copy(s->name, sizeof s->name, k->t[i + 1].text);
 	s->line = k->t[i].line;
 	for (int j = i + 3; j < end - 1; ) {
 		int n = statement(k, j);
@@ -181,7 +181,7 @@ static void read_script(struct ka *k, int i, bool process)
 			if (process)
 				snprintf(s->script, sizeof s->script, "pidof %.200s", k->t[j + 1].text);
 			else
-				imp_copy(s->script, sizeof s->script, k->t[j + 1].text);
+				conf_imp_copy(s->script, sizeof s->script, k->t[j + 1].text);
 		} else if (is(w, "weight") && n >= 2) {
 			s->weight = atoll(k->t[j + 1].text);
 			s->reverse = n >= 3 && is(k->t[j + 2].text, "reverse");
@@ -233,10 +233,10 @@ static void address_list(struct ka *k, struct inst *in, int i, bool peers, bool 
 			j++;
 			continue;
 		}
-		imp_copy(host, sizeof host, k->t[j].text);
+		conf_imp_copy(host, sizeof host, k->t[j].text);
 		if (strchr(host, '/'))
 			*strchr(host, '/') = '\0';
-		if (!imp_numeric_host(host, &v6) || v6) {
+		if (!conf_imp_numeric_host(host, &v6) || v6) {
 			left_out(k, j, n, true, v6 ? "an IPv6 address: pgfront speaks VRRP "
 			         "version 2, IPv4 only" : "not a numeric IPv4 address");
 		} else {
@@ -260,7 +260,7 @@ static void address_list(struct ka *k, struct inst *in, int i, bool peers, bool 
 				         "pgfront adds the address alone (no brd, dev, scope or label)");
 			}
 			if (excluded)
-				imp_notice(k->im, k->t[j].line, "%s is advertised with the other VIPs: "
+				conf_imp_notice(k->im, k->t[j].line, "%s is advertised with the other VIPs: "
 				           "pgfront has no excluded addresses", host);
 		}
 		j += n;
@@ -288,9 +288,9 @@ static void authentication(struct ka *k, struct inst *in, int i)
 		return;
 	}
 	if (type >= 0)
-		imp_kv_add(in->sec, "auth_type", k->t[type].line, "pass");
+		conf_imp_kv_add(in->sec, "auth_type", k->t[type].line, "pass");
 	if (pass >= 0 && type >= 0) {
-		struct imp_kv *kv = imp_kv_add(in->sec, "auth_pass", k->t[pass].line, "%.8s",
+		struct imp_kv *kv = conf_imp_kv_add(in->sec, "auth_pass", k->t[pass].line, "%.8s",
 		                               k->t[pass + 1].text);
 		if (kv && strlen(k->t[pass + 1].text) > 8)
 			strcpy(kv->note, "keepalived, too, uses its first 8 characters");
@@ -311,7 +311,7 @@ static void drop_preempt_delay(struct ka *k, struct inst *in)
 	}
 	if (nopreempt < 0 || delay < 0)
 		return;
-	imp_left_out(k->im, s->kv[delay].line, false, "preempt_delay", "with nopreempt, "
+	conf_imp_left_out(k->im, s->kv[delay].line, false, "preempt_delay", "with nopreempt, "
 	             "keepalived never preempts: the delay does nothing");
 	memmove(&s->kv[delay], &s->kv[delay + 1], (size_t)(s->nkv - delay - 1) * sizeof s->kv[0]);
 	s->nkv--;
@@ -360,7 +360,7 @@ static void track_entry(struct ka *k, struct inst *in, int j, int n, const char 
 		snprintf(note, sizeof note, "keepalived: %+lld while '%.40s' (line %d) succeeds; "
 		         "here: %s", w, s->script, s->line, w > 0 ?
 		         "while the listener has an UP server" : "while it has none");
-		imp_copy(m->track_note[in->vindex], IMP_NOTE_MAX, note);
+		conf_imp_copy(m->track_note[in->vindex], IMP_NOTE_MAX, note);
 	}
 }
 
@@ -383,10 +383,10 @@ static void seconds_key(struct ka *k, struct inst *in, const char *key, int j, b
 
 	if (whole && s < 1)
 		s = 1;
-	struct imp_kv *kv = imp_kv_add(in->sec, key, k->t[j].line, "%llds", s);
+	struct imp_kv *kv = conf_imp_kv_add(in->sec, key, k->t[j].line, "%llds", s);
 	if (kv && (double)s != v) {
 		snprintf(kv->note, sizeof kv->note, "%.20s in whole seconds", k->t[j + 1].text);
-		imp_notice(k->im, k->t[j].line, "%s %s: pgfront takes whole seconds, %llds", key,
+		conf_imp_notice(k->im, k->t[j].line, "%s %s: pgfront takes whole seconds, %llds", key,
 		           k->t[j + 1].text, s);
 	}
 }
@@ -400,7 +400,7 @@ static void notify_line(struct ka *k, struct inst *in, int j, int n)
 		left_out(k, j, n, false, "pgfront calls its notify as CMD NAME STATE, where "
 		         "keepalived adds INSTANCE first and the priority last: adapt the script, "
 		         "then set notify (a hint is in the [vrrp] section)");
-		kv = imp_kv_add(in->sec, "notify", k->t[j].line, "%s", k->t[j + 1].text);
+		kv = conf_imp_kv_add(in->sec, "notify", k->t[j].line, "%s", k->t[j + 1].text);
 		if (kv) {
 			kv->commented = true;
 			strcpy(kv->note, "arguments: NAME STATE");
@@ -433,15 +433,15 @@ static bool valid_value(const char *w, const char *a)
 	bool v6;
 
 	if (is(w, "virtual_router_id") || is(w, "priority"))
-		return imp_parse_int(a, 1, 255, &v) == 0;
+		return conf_imp_parse_int(a, 1, 255, &v) == 0;
 	if (is(w, "garp_master_repeat"))
-		return imp_parse_int(a, 0, 100, &v) == 0;
+		return conf_imp_parse_int(a, 0, 100, &v) == 0;
 	if (is(w, "state"))
 		return is(a, "MASTER") || is(a, "BACKUP");
 	if (is(w, "interface"))
 		return a[0] && strlen(a) < CONF_IFNAME_MAX && !strchr(a, '/');
 	if (is(w, "unicast_src_ip"))
-		return imp_numeric_host(a, &v6) && !v6;
+		return conf_imp_numeric_host(a, &v6) && !v6;
 	if (is(w, "advert_int") || is(w, "preempt_delay") || strncmp(w, "garp_master_", 12) == 0) {
 		d = strtod(a, &end);
 		return a[0] >= '0' && a[0] <= '9' && !*end && d <= (is(w, "advert_int") ? 255 : 1000);
@@ -465,28 +465,28 @@ static void instance_key(struct ka *k, struct inst *in, int j, int n)
 	}
 
 	if (is(w, "state") && n >= 2)
-		imp_kv_add(in->sec, "state", line, "%s", is(a, "MASTER") ? "MASTER" : "BACKUP");
+		conf_imp_kv_add(in->sec, "state", line, "%s", is(a, "MASTER") ? "MASTER" : "BACKUP");
 	else if (is(w, "interface") && n >= 2) {
-		imp_copy(in->interface, sizeof in->interface, a);
-		imp_kv_add(in->sec, "interface", line, "%s", a);
+		conf_imp_copy(in->interface, sizeof in->interface, a);
+		conf_imp_kv_add(in->sec, "interface", line, "%s", a);
 	} else if (is(w, "virtual_router_id") && n >= 2)
-		imp_kv_add(in->sec, "virtual_router_id", line, "%s", a);
+		conf_imp_kv_add(in->sec, "virtual_router_id", line, "%s", a);
 	else if (is(w, "priority") && n >= 2)
-		imp_kv_add(in->sec, "priority", line, "%s", a);
+		conf_imp_kv_add(in->sec, "priority", line, "%s", a);
 	else if (is(w, "advert_int") && n >= 2)
 		seconds_key(k, in, "advert_int", j, true);
 	else if (is(w, "nopreempt"))
-		imp_kv_add(in->sec, "preempt", line, "no");
+		conf_imp_kv_add(in->sec, "preempt", line, "no");
 	else if (is(w, "preempt"))
-		imp_kv_add(in->sec, "preempt", line, "yes");
+		conf_imp_kv_add(in->sec, "preempt", line, "yes");
 	else if (is(w, "preempt_delay") && n >= 2)
 		seconds_key(k, in, "preempt_delay", j, false);
 	else if (is(w, "unicast_src_ip") && n >= 2)
-		imp_kv_add(in->sec, "unicast_src", line, "%s", a);
+		conf_imp_kv_add(in->sec, "unicast_src", line, "%s", a);
 	else if (is(w, "garp_master_delay") && n >= 2)
 		seconds_key(k, in, "garp_delay", j, false);
 	else if (is(w, "garp_master_repeat") && n >= 2)
-		imp_kv_add(in->sec, "garp_repeat", line, "%s", a);
+		conf_imp_kv_add(in->sec, "garp_repeat", line, "%s", a);
 	else if (is(w, "garp_master_refresh") && n >= 2)
 		seconds_key(k, in, "garp_refresh", j, false);
 	else if (strncmp(w, "notify", 6) == 0)
@@ -520,7 +520,7 @@ static void instance_block(struct ka *k, struct inst *in, int i, const char *key
 	else if (is(key, "track_process"))
 		track_list(k, in, i, "vrrp_track_process");
 	else
-		imp_left_out(k->im, k->t[i].line, true, key, "a block pgfront has no equivalent for");
+		conf_imp_left_out(k->im, k->t[i].line, true, key, "a block pgfront has no equivalent for");
 }
 
 static bool has_key(const struct imp_section *s, const char *key)
@@ -574,22 +574,22 @@ static void read_instance(struct ka *k, int i)
 	}
 	drop_preempt_delay(k, &in);
 	if (!in.interface[0] || !in.vips[0] || !has_key(in.sec, "virtual_router_id")) {
-		imp_left_out(k->im, in.sec->line, true, k->t[i + 1].text, "pgfront needs an interface, "
+		conf_imp_left_out(k->im, in.sec->line, true, k->t[i + 1].text, "pgfront needs an interface, "
 		             "a virtual_router_id and a virtual_ipaddress");
 		m->nvrrp--;
 		m->track_line[in.vindex] = 0;
 		return;
 	}
 	if (in.vips[0])
-		imp_kv_add(in.sec, "virtual_ipaddress", in.vips_line, "%s", in.vips);
+		conf_imp_kv_add(in.sec, "virtual_ipaddress", in.vips_line, "%s", in.vips);
 	if (in.peers[0])
-		imp_kv_add(in.sec, "unicast_peer", in.peers_line, "%s", in.peers);
+		conf_imp_kv_add(in.sec, "unicast_peer", in.peers_line, "%s", in.peers);
 	if (k->garp_delay_line)
-		imp_kv_add(in.sec, "garp_delay", k->garp_delay_line, "%s", k->garp_delay);
+		conf_imp_kv_add(in.sec, "garp_delay", k->garp_delay_line, "%s", k->garp_delay);
 	if (k->garp_repeat_line)
-		imp_kv_add(in.sec, "garp_repeat", k->garp_repeat_line, "%s", k->garp_repeat);
+		conf_imp_kv_add(in.sec, "garp_repeat", k->garp_repeat_line, "%s", k->garp_repeat);
 	if (k->garp_refresh_line)
-		imp_kv_add(in.sec, "garp_refresh", k->garp_refresh_line, "%s", k->garp_refresh);
+		conf_imp_kv_add(in.sec, "garp_refresh", k->garp_refresh_line, "%s", k->garp_refresh);
 }
 
 /* --- the file ------------------------------------------------------------ */
@@ -659,7 +659,7 @@ static void top_level(struct ka *k, bool scripts_only)
 	}
 }
 
-void imp_keepalived(struct imp *im, const char *text, struct imp_model *m)
+void conf_imp_keepalived(struct imp *im, const char *text, struct imp_model *m)
 {
 	struct ka *k = calloc(1, sizeof *k);
 
@@ -675,7 +675,7 @@ void imp_keepalived(struct imp *im, const char *text, struct imp_model *m)
 	top_level(k, false);
 	for (int i = 0; i < k->nscripts; i++)
 		if (!k->scripts[i].used)
-			imp_left_out(im, k->scripts[i].line, false, k->scripts[i].name,
+			conf_imp_left_out(im, k->scripts[i].line, false, k->scripts[i].name,
 			             "no vrrp_instance tracks it");
 	free(k->t);
 	free(k);
