@@ -317,3 +317,72 @@ def test_translated_seed_routes_writes_to_the_primary(tmp_path, pgfront):
     finally:
         for s in list(stubs.values()) + servers:
             s.stop()
+
+
+# -- the translated VRRP instance speaks with the seed's keepalived ------------
+
+def lab_text(name, mapping):
+    text = open(fixture(name)).read()
+    for old, new in mapping.items():
+        text = text.replace(old, new)
+    return text
+
+
+def wait_until(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "no %s within %ss" % (what, timeout)
+        time.sleep(0.1)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces and VRRP need root")
+def test_translated_balancer_and_the_seeds_keepalived_share_the_vip(tmp_path):
+    """ubn-haprx-1 translated (pgfront, MASTER 101) and ubn-haprx-2 as the seed
+    wrote it (keepalived, BACKUP 100, its killall -0 haproxy check failing):
+    pgfront holds the VIP; stopped, it hands the VIP to keepalived at once."""
+    if not shutil.which("keepalived"):
+        pytest.skip("keepalived is not installed (scripts/install-deps installs it)")
+    from helpers.netns import Lab, NsPgfront
+    vip, a_addr, b_addr = "198.18.145.222", "198.18.145.11", "198.18.145.12"
+    # the lab's range instead of the seed's network; no packet leaves the namespaces
+    mapping = {"192.168.145.222": vip, "ens33": "eth0", "192.168.145.201": "198.18.145.31",
+               "192.168.145.202": "198.18.145.32", "192.168.145.203": "198.18.145.33"}
+    hap, ka1 = tmp_path / "haproxy.cfg", tmp_path / "keepalived-1.conf"
+    hap.write_text(lab_text("seed-haproxy.cfg", mapping))
+    ka1.write_text(lab_text("seed-keepalived-haprx-1.conf", mapping))
+    ka2 = tmp_path / "keepalived-2.conf"
+    ka2.write_text(lab_text("seed-keepalived-haprx-2.conf", mapping))
+    rc, ini, err = run_import(str(hap), str(ka1))
+    assert rc == 0, err
+    with Lab("pgft-imp") as lab:
+        a, b = lab.host("a", a_addr), lab.host("b", b_addr)
+        lab.wait_link()
+        log = open(tmp_path / "keepalived.log", "ab")
+        ka = b.popen("keepalived", "-n", "-l", "-D", "-P", "-f", str(ka2),
+                     "-p", str(tmp_path / "ka.pid"), "-r", str(tmp_path / "vrrp.pid"),
+                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        p = NsPgfront(a, ini, str(tmp_path / "pgfront"))
+        try:
+            p.start()
+            wait_until(lambda: a.has(vip) and not b.has(vip), 15, "VIP on the pgfront balancer")
+            time.sleep(3.5)         # keepalived's Master_Down_Interval: it hears the adverts
+            assert a.has(vip) and not b.has(vip)
+            p.stop()
+            wait_until(lambda: b.has(vip) and not a.has(vip), 5, "VIP on keepalived's balancer")
+            assert "vrrp VI_01: MASTER -> INIT (shutdown)" in p.log(), p.tail()
+            assert "received priority 0 advertisement" in \
+                open(tmp_path / "keepalived.log", errors="replace").read()
+        except AssertionError:
+            print(p.tail(40))
+            print(open(tmp_path / "keepalived.log", errors="replace").read()[-3000:])
+            raise
+        finally:
+            if p.alive():
+                p.stop()
+            ka.terminate()
+            try:
+                ka.wait(5)
+            except subprocess.TimeoutExpired:
+                ka.kill()
+                ka.wait()
+            log.close()
