@@ -65,6 +65,7 @@ struct hp_settings {
 	char method[16];
 	char uri[CONF_PATH_MAX];
 	struct hp_num uri_line;             /* .v unused */
+	struct hp_num send_line;            /* http-check send: it wins over option httpchk */
 	struct hp_num expect;               /* status */
 	struct hp_str expect_other;         /* an expect pgfront cannot do */
 	struct hp_num check_port;           /* http-check connect port */

@@ -185,6 +185,12 @@ static void httpchk_option(struct hp_state *st)
 	int n = st->ln.nw - 2;          /* words after "option httpchk" */
 	char **w = st->ln.w + 2;
 
+	if (st->cur->send_line.line) {
+		/* HAProxy sends what http-check send says, whatever the order */
+		st->cur->check.v = HP_CHECK_HTTP;
+		st->cur->check.line = st->ln.no;
+		return;
+	}
 	strcpy(st->cur->method, "OPTIONS");
 	strcpy(st->cur->uri, "/");
 	if (n == 0)
@@ -268,6 +274,7 @@ static void http_check_line(struct hp_state *st)
 			strcpy(s->uri, "/");
 		}
 		set_check(st, meth, uri, ver);
+		s->send_line.line = st->ln.no;
 		if (strstr(st->ln.text, " hdr ") || strstr(st->ln.text, " body"))
 			conf_imp_notice(st->im, st->ln.no, "headers and body of the check are not sent: "
 			           "Patroni's answer does not depend on them");

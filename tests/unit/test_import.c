@@ -139,6 +139,8 @@ static void test_httpchk_forms(void **state)
 		{ "http-check send meth GET uri /replica?lag=1MB ver HTTP/1.1 hdr Host x\n",
 		  "check = GET /replica?lag=1MB", CONF_BALANCE_ROUNDROBIN },
 		{ "option httpchk GET /leader\n", "check_body = none", CONF_BALANCE_SINGLE },
+		{ "http-check send meth HEAD uri /replica\noption httpchk GET /primary\n",
+		  "check = HEAD /replica", CONF_BALANCE_ROUNDROBIN },
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
