@@ -283,6 +283,22 @@ static void test_keepalived_what_it_cannot_do(void **state)
 	conf_import_free(&r);
 }
 
+static void test_keepalived_track_process(void **state)
+{
+	(void)state;
+	struct conf_import_result r = translate(SEED,
+		"vrrp_track_process haproxy_up {\n process haproxy\n weight 10\n quorum 1\n}\n"
+		"vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 9\n"
+		" virtual_ipaddress {\n 10.1.1.100\n }\n track_process {\n haproxy_up\n }\n}\n");
+
+	assert_true(loads(&r));
+	assert_string_equal(conf.vrrps[0].track_listener_name, "postgres_write");
+	assert_int_equal(conf.vrrps[0].track_weight, 10);
+	assert_int_equal(finding(&r, CONF_IMPORT_KEEPALIVED, 4, "quorum"), 1);
+	assert_false(r.routing_left_out);
+	conf_import_free(&r);
+}
+
 /* Mangled inputs: no crash, and a result pgfront refuses comes with a finding
  * that changes routing (exit status 2). */
 static void test_mangled_inputs(void **state)
@@ -332,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_stats_section),
 		cmocka_unit_test(test_keepalived_instance_and_tracking),
 		cmocka_unit_test(test_keepalived_what_it_cannot_do),
+		cmocka_unit_test(test_keepalived_track_process),
 		cmocka_unit_test(test_mangled_inputs),
 	};
 
