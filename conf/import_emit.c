@@ -67,7 +67,7 @@ static void put(struct emit *e, const char *key, const char *value, const char *
 }
 
 /* "haproxy.cfg:12,30,40" from a set of lines. */
-static void lines_comment(struct emit *e, const char *file, const int *lines, int n,
+static void lines_comment(const char *file, const int *lines, int n,
                           const char *why, char *buf, size_t size)
 {
 	int len, shown = 0;
@@ -85,7 +85,6 @@ static void lines_comment(struct emit *e, const char *file, const int *lines, in
 		len += snprintf(buf + len, size - (size_t)len, "%s%d", shown ? "," : "", lines[i]);
 		shown++;
 	}
-	(void)e;
 }
 
 static void add_line(int *lines, int *n, int max, int line)
@@ -201,7 +200,7 @@ static void write_value(struct emit *e, int k, const struct imp_val *v, const in
 	char value[IMP_VALUE_MAX + 8], comment[160];
 
 	conf_imp_val_format((enum imp_key)k, v, value, sizeof value);
-	lines_comment(e, file, lines, n, v->why, comment, sizeof comment);
+	lines_comment(file, lines, n, v->why, comment, sizeof comment);
 	if (n && v->why && strlen(comment) + strlen(v->why) + 3 < sizeof comment) {
 		strcat(comment, " (");
 		strcat(comment, v->why);
@@ -318,7 +317,7 @@ static void write_members(struct emit *e, int l)
 		put(e, "servers", list, NULL, false);
 	if (backups[0]) {
 		char comment[160];
-		lines_comment(e, e->hap, blines, nb, NULL, comment, sizeof comment);
+		lines_comment(e->hap, blines, nb, NULL, comment, sizeof comment);
 		put(e, "backup", backups, comment, false);
 	}
 }
