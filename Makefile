@@ -20,7 +20,7 @@ all: pgfront
 libpgfront.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-pgfront: daemon/main.o daemon/ctl.o daemon/import_cmd.o libpgfront.a
+pgfront: daemon/main.o daemon/ctl.o daemon/fdlimit.o daemon/import_cmd.o libpgfront.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests/unit/test_%: tests/unit/test_%.c libpgfront.a
@@ -33,7 +33,11 @@ unit-test: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 	$(MAKE) -C bench test
 
-integration-test: pgfront
+# An LD_PRELOAD shim that fails chosen libc calls, for the error-path tests.
+tests/shim/libfault.so: tests/shim/fault.c
+	$(CC) -O2 -g -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
+
+integration-test: pgfront tests/shim/libfault.so
 	$(PYTEST) -v tests/integration
 
 test: deps
@@ -57,7 +61,8 @@ install: pgfront
 
 clean:
 	$(MAKE) -C bench clean
-	rm -f pgfront libpgfront.a $(LIB_OBJS) daemon/main.o daemon/ctl.o daemon/import_cmd.o $(UNIT_BINS) \
-	      $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d daemon/import_cmd.d $(UNIT_BINS:=.d)
+	rm -f pgfront libpgfront.a $(LIB_OBJS) daemon/main.o daemon/ctl.o daemon/fdlimit.o \
+	      daemon/import_cmd.o $(UNIT_BINS) $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d \
+	      daemon/fdlimit.d daemon/import_cmd.d $(UNIT_BINS:=.d) tests/shim/libfault.so
 
--include $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d daemon/import_cmd.d
+-include $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d daemon/fdlimit.d daemon/import_cmd.d

@@ -9,7 +9,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,9 @@
 
 #include "conf/conf.h"
 #include "daemon/ctl.h"
+#include "daemon/fdlimit.h"
 #include "daemon/import_cmd.h"
+#include "common/events.h"
 #include "common/log.h"
 #include "daemon/version.h"
 #include "health/health.h"
@@ -80,26 +81,6 @@ static struct conf *load(const char *path, bool to_log)
 		        errors.count - CONF_MAX_ERRORS);
 	free(conf);
 	return NULL;
-}
-
-/*
- * Each session holds two descriptors, and a refused client one for a moment:
- * below that, clients past the limit would wait in the kernel's accept queue,
- * neither served nor told why. Raise the soft limit as far as the hard one.
- */
-static void raise_open_files_limit(const struct conf *conf)
-{
-	struct rlimit rl;
-	rlim_t needed = 2 * (rlim_t)conf->global.maxconn + 512;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= needed)
-		return;
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= needed ? needed : rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < needed)
-		log_warning("open files limited to %llu, below the %llu that maxconn %d needs: "
-		            "raise LimitNOFILE (systemd) or ulimit -n",
-		            (unsigned long long)rl.rlim_cur, (unsigned long long)needed,
-		            conf->global.maxconn);
 }
 
 static int drop_privileges(const char *user)
@@ -213,12 +194,12 @@ static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	log_notice("SIGHUP: reloading %s", d->path);
 	conf = load(d->path, true);
 	if (!conf) {
-		log_err("reload: %s is invalid; running on with the previous configuration", d->path);
+		event_log(LOG_LEVEL_ERR, EVENT_RELOAD, "reload: %s is invalid; running on with the previous configuration", d->path);
 		return;
 	}
 	health = hc_engine_start_from(d->health, conf, err, sizeof err);
 	if (!health || proxy_reload(d->proxy, conf, health, err, sizeof err) < 0) {
-		log_err("reload: %s; running on with the previous configuration", err);
+		event_log(LOG_LEVEL_ERR, EVENT_RELOAD, "reload: %s; running on with the previous configuration", err);
 		hc_engine_stop(health);
 		free(conf);
 		return;
@@ -233,7 +214,8 @@ static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		log_err("reload: stats page: %s", err);
 	vrrp_reload(d->vrrp, conf);
 	log_set_level(conf->global.log_level);
-	log_notice("reload: %s applied: %d listener(s), %d server(s)", d->path,
+	proxy_set_session_limit(d->proxy, fdlimit_apply(conf));
+	event_log(LOG_LEVEL_NOTICE, EVENT_RELOAD, "reload: %s applied: %d listener(s), %d server(s)", d->path,
 	           conf->nlisteners, conf->nservers);
 }
 
@@ -254,14 +236,17 @@ static int run(struct daemon *d)
 {
 	char err[256];
 
+	int sessions;
+
 	log_set_level(d->conf->global.log_level);
-	raise_open_files_limit(d->conf);
+	sessions = fdlimit_apply(d->conf);
 	d->loop = ev_default_loop(EVFLAG_AUTO);
 	d->proxy = proxy_create(d->loop, d->conf, err, sizeof err);
 	if (!d->proxy) {
 		log_err("%s", err);
 		return 1;
 	}
+	proxy_set_session_limit(d->proxy, sessions);
 	d->stats_src = (struct stats_sources){ d->conf, d->proxy, NULL, NULL, ev_now(d->loop) };
 	d->stats = stats_start(d->loop, &d->stats_src, err, sizeof err);
 	if (!d->stats) {

@@ -862,6 +862,36 @@ static void test_hold_when_down(void **state)
 	assert_non_null(strstr(errs->lines[0], "expected 0s (off) or a duration in 1ms..24d"));
 }
 
+static void test_tcp_keepalive(void **state)
+{
+	char text[2048];
+	const struct sockopt_keepalive *ka;
+
+	(void)state;
+	expect_ok(minimal);           /* on by default, a dead peer found in 2 minutes */
+	ka = &conf->listeners[0].keepalive;
+	assert_true(ka->on);
+	assert_int_equal(ka->idle_s, 60);
+	assert_int_equal(ka->intvl_s, 10);
+	assert_int_equal(ka->cnt, 6);
+	snprintf(text, sizeof text, "[global]\ntcp_keepidle = 2m\ntcp_keepcnt = 3\n%s"
+	         "tcp_keepintvl = 5s\n"
+	         "[listen other]\nbind = *:6001\ncheck = HEAD /replica\n"
+	         "tcp_keepalive = off\ntcp_keepcnt = 9\n", minimal);
+	expect_ok(text);
+	ka = &conf->listeners[0].keepalive;   /* [listen] > [global] > built-in, key by key */
+	assert_true(ka->on);
+	assert_int_equal(ka->idle_s, 120);
+	assert_int_equal(ka->intvl_s, 5);
+	assert_int_equal(ka->cnt, 3);
+	ka = &conf->listeners[1].keepalive;
+	assert_false(ka->on);
+	assert_int_equal(ka->idle_s, 120);
+	assert_int_equal(ka->intvl_s, 10);
+	assert_int_equal(ka->cnt, 9);
+	assert_int_equal(conf->global.keepalive.idle_s, 120);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -894,6 +924,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_cluster),
 		cmocka_unit_test(test_hold_when_down),
+		cmocka_unit_test(test_tcp_keepalive),
 		cmocka_unit_test(test_example_file_loads),
 		cmocka_unit_test(test_builtin_defaults),
 		cmocka_unit_test(test_precedence_server_listen_defaults),
