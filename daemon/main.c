@@ -17,6 +17,7 @@
 #include "conf/conf.h"
 #include "daemon/ctl.h"
 #include "daemon/fdlimit.h"
+#include "daemon/import_cmd.h"
 #include "daemon/sdnotify.h"
 #include "common/events.h"
 #include "common/log.h"
@@ -50,7 +51,9 @@ static void usage(FILE *out)
 	        "usage: pgfront [-f FILE]      run in the foreground (default %s)\n"
 	        "       pgfront -c [-f FILE]   check the configuration and exit\n"
 	        "       pgfront -V             print the version\n"
-	        "       pgfront ctl ACTION LISTENER/SERVER   ready, drain, maint, kill (see ctl -h)\n", DEFAULT_CONFIG);
+	        "       pgfront ctl ACTION LISTENER/SERVER   ready, drain, maint, kill (see ctl -h)\n"
+	        "       pgfront import HAPROXY_CFG [KEEPALIVED_CONF]   print the pgfront.ini they translate to\n",
+	        DEFAULT_CONFIG);
 }
 
 /*
@@ -322,6 +325,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
 		return ctl_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return import_main(argc - 1, argv + 1);
 	while ((opt = getopt(argc, argv, "cf:hV")) != -1) {
 		switch (opt) {
 		case 'c':
