@@ -18,6 +18,8 @@
 #include "conf/conf.h"
 #include "daemon/ctl.h"
 #include "daemon/fdlimit.h"
+#include "daemon/import_cmd.h"
+#include "daemon/sdnotify.h"
 #include "common/events.h"
 #include "common/log.h"
 #include "daemon/version.h"
@@ -53,7 +55,9 @@ static void usage(FILE *out)
 	        "usage: pgfront [-f FILE]      run in the foreground (default %s)\n"
 	        "       pgfront -c [-f FILE]   check the configuration and exit\n"
 	        "       pgfront -V             print the version\n"
-	        "       pgfront ctl ACTION LISTENER/SERVER   ready, drain, maint, kill (see ctl -h)\n", DEFAULT_CONFIG);
+	        "       pgfront ctl ACTION LISTENER/SERVER   ready, drain, maint, kill (see ctl -h)\n"
+	        "       pgfront import HAPROXY_CFG [KEEPALIVED_CONF]   print the pgfront.ini they translate to\n",
+	        DEFAULT_CONFIG);
 }
 
 /*
@@ -96,6 +100,10 @@ static int drop_privileges(const char *user)
 		log_err("user %s: %s", user, errno ? strerror(errno) : "no such user");
 		return -1;
 	}
+	/* Started as that user already (systemd's User=): initgroups() would
+	 * need a privilege the process does not have, and there is nothing to do. */
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid && getgid() == pw->pw_gid)
+		return 0;
 	if (initgroups(user, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0) {
 		log_err("cannot become user %s: %s", user, strerror(errno));
@@ -181,6 +189,8 @@ static void vrrp_changed(void *arg, const struct vrrp_change *change)
 
 static void stop_now(struct daemon *d)
 {
+	sdnotify_stopping("closing listeners and sessions");
+	sdnotify_watchdog_stop(d->loop);
 	stats_stop(d->stats);
 	d->stats = NULL;
 	ev_signal_stop(d->loop, &d->sigterm);
@@ -237,6 +247,10 @@ static void soft_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		d->soft_stop_deadline = ev_now(loop) + (double)limit / 1e6;
 	log_notice("soft stop: listeners closed, waiting for %d session(s)%s", left,
 	           limit ? " (at most hard_stop_after)" : "");
+	/* Not STOPPING=1 yet: systemd would then SIGKILL pgfront after
+	 * TimeoutStopSec, before the VIP is handed over, however long
+	 * hard_stop_after allows. It comes from stop_now(). */
+	sdnotify_status("soft stop: listeners closed, waiting for %d session(s)", left);
 	ev_timer_init(&d->soft_stop, soft_stop_poll_cb, 0., SOFT_STOP_POLL);
 	d->soft_stop.data = d;
 	ev_timer_again(loop, &d->soft_stop);
@@ -245,22 +259,19 @@ static void soft_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 /*
  * SIGHUP: a new file replaces the old one only if it is valid and its new
- * addresses can be bound; otherwise pgfront runs on as it was.
+ * addresses can be bound; otherwise pgfront runs on as it was. Returns 0 if
+ * the new file was applied.
  */
-static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
+static int reload(struct daemon *d)
 {
-	struct daemon *d = w->data;
 	struct conf *conf;
 	struct hc_engine *health;
 	char err[256];
 
-	(void)loop;
-	(void)revents;
-	log_notice("SIGHUP: reloading %s", d->path);
 	conf = load(d->path, true);
 	if (!conf) {
 		event_log(LOG_LEVEL_ERR, EVENT_RELOAD, "reload: %s is invalid; running on with the previous configuration", d->path);
-		return;
+		return -1;
 	}
 	d->reloading = true;
 	health = hc_engine_start_from(d->health, conf, err, sizeof err);
@@ -269,7 +280,7 @@ static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		event_log(LOG_LEVEL_ERR, EVENT_RELOAD, "reload: %s; running on with the previous configuration", err);
 		hc_engine_stop(health);
 		free(conf);
-		return;
+		return -1;
 	}
 	d->reloading = false;
 	hc_engine_stop(d->health);
@@ -288,6 +299,24 @@ static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	proxy_set_session_limit(d->proxy, fdlimit_apply(conf));
 	event_log(LOG_LEVEL_NOTICE, EVENT_RELOAD, "reload: %s applied: %d listener(s), %d server(s)", d->path,
 	           conf->nlisteners, conf->nservers);
+	return 0;
+}
+
+static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	log_notice("SIGHUP: reloading %s", d->path);
+	sdnotify_reloading();
+	/* READY=1 either way: systemd's reload job ends with it. */
+	if (reload(d) == 0)
+		sdnotify_ready("%d listener(s), %d server(s)", d->conf->nlisteners,
+		               d->conf->nservers);
+	else
+		sdnotify_ready("reload of %s failed (see the log); running on with the previous "
+		               "configuration", d->path);
 }
 
 static void watch_signals(struct daemon *d)
@@ -312,6 +341,7 @@ static int run(struct daemon *d)
 	log_set_level(d->conf->global.log_level);
 	sessions = fdlimit_apply(d->conf);
 	d->loop = ev_default_loop(EVFLAG_AUTO);
+	sdnotify_watchdog_start(d->loop);
 	d->proxy = proxy_create(d->loop, d->conf, err, sizeof err);
 	if (!d->proxy) {
 		log_err("%s", err);
@@ -355,6 +385,7 @@ static int run(struct daemon *d)
 	watch_signals(d);
 	log_notice("pgfront %s started with %s: %d listener(s), %d server(s)",
 	           PGFRONT_VERSION, d->conf->path, d->conf->nlisteners, d->conf->nservers);
+	sdnotify_ready("%d listener(s), %d server(s)", d->conf->nlisteners, d->conf->nservers);
 	ev_run(d->loop, 0);
 	proxy_destroy(d->proxy);
 	ev_loop_destroy(d->loop);
@@ -371,6 +402,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
 		return ctl_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return import_main(argc - 1, argv + 1);
 	while ((opt = getopt(argc, argv, "cf:hV")) != -1) {
 		switch (opt) {
 		case 'c':
