@@ -341,6 +341,9 @@ static int run(struct daemon *d)
 	log_set_level(d->conf->global.log_level);
 	sessions = fdlimit_apply(d->conf);
 	d->loop = ev_default_loop(EVFLAG_AUTO);
+	/* From here a SIGTERM waits for the loop instead of killing pgfront
+	 * half-started: its listeners answer before the health checks run. */
+	watch_signals(d);
 	sdnotify_watchdog_start(d->loop);
 	d->proxy = proxy_create(d->loop, d->conf, err, sizeof err);
 	if (!d->proxy) {
@@ -382,7 +385,6 @@ static int run(struct daemon *d)
 	d->stats_src.health = d->health;
 	d->stats_src.vrrp = d->vrrp;
 	proxy_start(d->proxy, d->health);
-	watch_signals(d);
 	log_notice("pgfront %s started with %s: %d listener(s), %d server(s)",
 	           PGFRONT_VERSION, d->conf->path, d->conf->nlisteners, d->conf->nservers);
 	sdnotify_ready("%d listener(s), %d server(s)", d->conf->nlisteners, d->conf->nservers);
