@@ -47,6 +47,7 @@ struct hc_request {
 	uint64_t timeout_us;
 	double started;          /* monotonic seconds */
 	bool read_body;          /* check_body = patroni: keep it and parse it */
+	struct hc_tls_use tls;   /* check_tls: what to present and trust */
 	size_t body_len;
 	bool body_capped;
 	int socket_errno;        /* socket() failed with it: see open_socket() */
@@ -60,10 +61,12 @@ struct hc_http {
 	struct ev_loop *loop;
 	CURLM *multi;
 	/* TLS sessions, resumed by the next check of the same server: a check
-	 * still opens a new connection, but skips the certificate signatures
-	 * (milliseconds of CPU on the relaying loop at every check) */
+	 * still opens a new connection, but skips the certificate signatures.
+	 * curl keys a session by host, port and its own TLS options, which do
+	 * not show the client certificate on_ssl_ctx sets: two listeners
+	 * checking one server with different certificates would share it. */
 	CURLSH *share;
-	struct hc_tls_files *tls_files;   /* read once, at this load */
+	struct hc_tls_files *tls_files;   /* read and parsed once, at this load */
 	ev_timer timer;          /* the one timeout curl asks for */
 	void (*done)(void *token, const struct hc_result *result);
 	LIST_HEAD(, hc_request) requests;
@@ -142,6 +145,15 @@ static CURLcode set_method(CURL *e, const char *method, bool read_body)
 	return curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 }
 
+/* curl's new TLS context gets what was parsed at the load (tls_files.c). */
+static CURLcode on_ssl_ctx(CURL *e, void *ssl_ctx, void *arg)
+{
+	const struct hc_request *r = arg;
+
+	(void)e;
+	return hc_tls_use_apply(&r->tls, ssl_ctx) == 0 ? CURLE_OK : CURLE_SSL_CERTPROBLEM;
+}
+
 /*
  * A CA file of the check's own is the only trust: it replaces the CA path
  * Debian's libcurl adds by default, which would also trust every public CA
@@ -153,31 +165,23 @@ static CURLcode set_method(CURL *e, const char *method, bool read_body)
  * addresses. Without one, the public CAs vouch for anybody's certificate, so
  * the name must match as well (curl's default).
  */
-static CURLcode set_blob(CURL *e, CURLoption option, const struct hc_http *http,
-                         const char *path)
+static CURLcode set_tls(struct hc_request *r, const struct conf_tunables *t)
 {
-	const struct hc_tls_file *f = hc_tls_file_find(http->tls_files, path);
-	struct curl_blob blob;
-
-	if (!f)
-		return CURLE_READ_ERROR;  /* hc_http_new read every file the conf names */
-	blob = hc_tls_file_blob(f);
-	return curl_easy_setopt(e, option, &blob);
-}
-
-static CURLcode set_tls(CURL *e, const struct hc_http *http, const struct conf_tunables *t)
-{
+	CURL *e = r->easy;
 	CURLcode c = curl_easy_setopt(e, CURLOPT_CAPATH, (char *)NULL);
 
-	if (!c && t->check_ca_file[0]) {
-		c = set_blob(e, CURLOPT_CAINFO_BLOB, http, t->check_ca_file);
+	r->tls = hc_tls_files_for(r->http->tls_files, t);
+	if (!c && r->tls.ca) {
+		/* the store on_ssl_ctx puts in replaces whatever curl would load */
+		c = curl_easy_setopt(e, CURLOPT_CAINFO, (char *)NULL);
 		if (!c)
 			c = curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (!c && t->check_cert_file[0])
-		c = set_blob(e, CURLOPT_SSLCERT_BLOB, http, t->check_cert_file);
-	if (!c && t->check_key_file[0])
-		c = set_blob(e, CURLOPT_SSLKEY_BLOB, http, t->check_key_file);
+	if (!c && (r->tls.ca || r->tls.cert)) {
+		c = curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+		if (!c)
+			c = curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, r);
+	}
 	return c;
 }
 
@@ -234,7 +238,7 @@ static int set_options(struct hc_request *r, const struct conf_listener *l,
 	    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, r) ||
 	    set_method(e, l->check_method, r->read_body))
 		return -1;
-	if (t->check_tls && set_tls(e, r->http, t))
+	if (t->check_tls && set_tls(r, t))
 		return -1;
 	return 0;
 }

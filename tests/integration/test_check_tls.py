@@ -150,3 +150,20 @@ def test_unreadable_key_stops_the_start(pgfront_binary, pki, tmp_path):
     assert r.returncode == 1
     assert "check_key_file: cannot read %s: No such file" % (tmp_path / "missing.key") \
         in r.stderr, r.stderr
+
+
+def test_a_certificate_of_another_ca_fails_the_check(pgfront, tcp_server, pki, tmp_path):
+    other = str(tmp_path / "other-ca.crt")
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-days", "2", "-subj", "/CN=other CA", "-keyout",
+            str(tmp_path / "other-ca.key"), "-out", other)
+    stub = TlsPatroni(NODE, pki)
+    tcp_server(NODE, 5432)
+    try:
+        cfg = config(pki)
+        cfg["defaults"]["check_ca_file"] = other
+        p = pgfront(cfg)
+        p.wait_log(r"front/s1: .*(certificate|SSL|TLS)", timeout=10)
+        assert "INIT -> UP" not in p.log()
+    finally:
+        stub.stop()
