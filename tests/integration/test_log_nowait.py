@@ -8,11 +8,15 @@ read again. With JOURNAL_STREAM naming stderr, lines carry the syslog
 priority instead of a timestamp.
 
 Fake node: a HttpStub (Patroni's API) and an echo TcpServer on 127.0.0.21;
-pgfront listens on 127.0.0.222:6432.
+pgfront listens on 127.0.0.222:6432. When the test runs in a network
+namespace other than the root one (as the helpers' rules ask), pgfront also
+runs a VRRP MASTER on a veth pair made for the test (198.18.145.241/24, no
+route out), whose adverts are counted while the log pipe is full.
 """
 
 import fcntl
 import os
+import pytest
 import re
 import signal
 import socket
@@ -27,21 +31,80 @@ F_SETPIPE_SZ = 1031
 SESSIONS = 4000        # ~125 bytes of log each: far more than pipe + buffer (256 KiB)
 
 
-def config(level="debug"):
-    return render({
+VETH, PEER = "pgfnw0", "pgfnw1"
+VRRP_ADDR = "198.18.145.241/24"
+ETH_P_IP = 0x0800
+
+
+def in_named_netns():
+    """Whether this process runs in a namespace made with `ip netns add`."""
+    r = subprocess.run(["ip", "netns", "identify", str(os.getpid())], capture_output=True,
+                       text=True)
+    return r.returncode == 0 and r.stdout.strip() != ""
+
+
+@pytest.fixture
+def veth():
+    """A veth pair in this namespace, or None outside a named one (the root
+    namespace's links are never touched)."""
+    if os.geteuid() != 0 or not in_named_netns():
+        yield None
+        return
+    subprocess.run(["ip", "link", "del", VETH], capture_output=True)
+    subprocess.run(["ip", "link", "add", VETH, "type", "veth", "peer", "name", PEER],
+                   check=True, capture_output=True)
+    try:
+        for cmd in (["ip", "addr", "add", VRRP_ADDR, "dev", VETH],
+                    ["ip", "link", "set", VETH, "up"], ["ip", "link", "set", PEER, "up"]):
+            subprocess.run(cmd, check=True, capture_output=True)
+        yield VETH
+    finally:
+        subprocess.run(["ip", "link", "del", VETH], capture_output=True)
+
+
+class AdvertCounter:
+    """Counts VRRP packets (IP protocol 112) seen on the veth's peer."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IP))
+        self.sock.bind((PEER, ETH_P_IP))
+        self.sock.settimeout(0.05)
+
+    def count_for(self, seconds):
+        n, end = 0, time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                frame = self.sock.recv(2048)
+            except socket.timeout:
+                continue
+            if len(frame) > 23 and frame[14 + 9] == 112:
+                n += 1
+        return n
+
+    def close(self):
+        self.sock.close()
+
+
+def config(level="debug", vrrp_interface=None):
+    cfg = {
         "global": {"log_level": level},
         "defaults": {"inter": "200ms", "fall": 2, "rise": 1, "timeout_check": "300ms",
                      "timeout_connect": "1s", "timeout_queue": "1s", "check_port": 8008},
         "server s1": {"address": "%s:5432" % NODE},
         "listen front": {"bind": "%s:%d" % LISTEN, "balance": "roundrobin",
                          "check": "HEAD /primary"},
-    })
+    }
+    if vrrp_interface:
+        cfg["vrrp VI_LOG"] = {"interface": vrrp_interface, "state": "MASTER",
+                              "virtual_router_id": 61, "priority": 255, "advert_int": "1s",
+                              "virtual_ipaddress": "198.18.145.242/32"}
+    return render(cfg)
 
 
-def start(tmp_path, level="debug", env=None, stderr_pipe=None):
+def start(tmp_path, level="debug", env=None, stderr_pipe=None, vrrp_interface=None):
     """pgfront with stdout and stderr on pipes the test does not read."""
     path = tmp_path / "pgfront.ini"
-    path.write_text(config(level))
+    path.write_text(config(level, vrrp_interface))
     proc = subprocess.Popen([BINARY, "-f", str(path)], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE,
                             stderr=stderr_pipe if stderr_pipe is not None else subprocess.PIPE,
@@ -111,10 +174,11 @@ def stop(proc):
     return rc, out
 
 
-def test_a_stderr_nobody_reads_costs_lines_not_sessions(tmp_path, http_stub, tcp_server):
+def test_a_stderr_nobody_reads_costs_lines_not_sessions(tmp_path, http_stub, tcp_server, veth):
     checks = http_stub(NODE)
     tcp_server(NODE, 5432)
-    proc = start(tmp_path)
+    adverts = AdvertCounter() if veth else None
+    proc = start(tmp_path, vrrp_interface=veth)
     try:
         wait_routable()
         t0 = time.monotonic()
@@ -122,15 +186,23 @@ def test_a_stderr_nobody_reads_costs_lines_not_sessions(tmp_path, http_stub, tcp
             # On a loop that waits for its log reader this times out at once.
             assert echo_session() == b"ping", "session %d" % i
         took = time.monotonic() - t0
-        # The pipe is full and stays unread: checks go on, sessions are relayed.
+        # The pipe is full and stays unread: checks go on, sessions are relayed,
+        # and the VRRP MASTER keeps advertising (advert_int 1s).
         before = checks.request_count()
-        time.sleep(1.0)
+        if adverts:
+            seen = adverts.count_for(3.5)
+            print("%d VRRP adverts in 3.5 s with the log pipe full" % seen)
+            assert seen >= 3, "VRRP adverts stopped"
+        else:
+            time.sleep(1.0)
         assert checks.request_count() - before >= 3, "health checks stopped"
         for _ in range(20):
             assert echo_session() == b"ping"
         out = read_all(proc.stderr)
     finally:
         rc, tail = stop(proc)
+        if adverts:
+            adverts.close()
     print("%d sessions in %.1f s" % (SESSIONS, took))
     out += tail
     assert rc == 0
