@@ -49,6 +49,12 @@ static const char *const level_names[] = {
  *   is non-blocking. Without /proc, lines are written as before the loop;
  * - a regular file or anything else: write(), which does not wait for a
  *   reader (O_NONBLOCK means nothing to files).
+ *
+ * Nothing is flushed before a vrrp notify script is spawned, since that
+ * would be a wait on the loop, and nothing needs to be: the buffer is not
+ * stdio's (posix_spawn copies none of it into the child), our own
+ * description is close-on-exec, and our writes of whole lines of at most
+ * PIPE_BUF bytes never interleave with the lines the script writes.
  */
 enum log_out {
 	LOG_OUT_WRITE,
