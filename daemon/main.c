@@ -344,6 +344,7 @@ static int run(struct daemon *d)
 	/* From here a SIGTERM waits for the loop instead of killing pgfront
 	 * half-started: its listeners answer before the health checks run. */
 	watch_signals(d);
+	log_attach_loop(d->loop);   /* from here on, a slow stderr costs lines, not waits */
 	sdnotify_watchdog_start(d->loop);
 	d->proxy = proxy_create(d->loop, d->conf, err, sizeof err);
 	if (!d->proxy) {
@@ -390,6 +391,7 @@ static int run(struct daemon *d)
 	sdnotify_ready("%d listener(s), %d server(s)", d->conf->nlisteners, d->conf->nservers);
 	ev_run(d->loop, 0);
 	proxy_destroy(d->proxy);
+	log_flush_and_detach();
 	ev_loop_destroy(d->loop);
 	log_notice("pgfront stopped");
 	return 0;
@@ -444,6 +446,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rc = run(&d);
+	log_flush_and_detach();     /* the lines of a failed start */
 	curl_global_cleanup();
 	free(d.conf);
 	return rc;

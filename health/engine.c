@@ -491,7 +491,7 @@ struct hc_engine *hc_engine_start(struct ev_loop *loop, const struct conf *conf,
 			p->member = m;
 		}
 	}
-	e->http = hc_http_new(loop, on_http_done, err, errlen);
+	e->http = hc_http_new(loop, conf, on_http_done, err, errlen);
 	if (!e->http) {
 		free(e);
 		return NULL;

@@ -421,6 +421,24 @@ static void events(struct stats_buf *b, const struct stats_snapshot *snap)
 	}
 }
 
+/* The stats page's own connections: what its limits turned away. */
+static void page(struct stats_buf *b, const struct stats_snapshot *snap)
+{
+	static const struct family conns = { "pgfront_stats_connections_total", "counter",
+		"Connections to the stats page, by outcome", NULL };
+
+	header(b, &conns);
+	for (int o = 0; o < STATS_CONN_OUTCOME_COUNT; o++) {
+		stats_buf_printf(b, "%s{", conns.name);
+		label(b, "outcome", stats_conn_outcome_name((enum stats_conn_outcome)o), true);
+		value(b, (double)snap->page.conns[o]);
+	}
+	stats_buf_printf(b, "# HELP pgfront_stats_rate_limited_total Times the stats page "
+	                 "stopped accepting for a while: new connections came faster than its "
+	                 "rate\n# TYPE pgfront_stats_rate_limited_total counter\n"
+	                 "pgfront_stats_rate_limited_total %lu\n", snap->page.rate_limited);
+}
+
 void stats_render_metrics(struct stats_buf *b, const struct stats_snapshot *snap)
 {
 	stats_buf_puts(b, "# HELP pgfront_info The running pgfront's version\n"
@@ -442,4 +460,5 @@ void stats_render_metrics(struct stats_buf *b, const struct stats_snapshot *snap
 	vrrp(b, snap);
 	nodes(b, snap);
 	events(b, snap);
+	page(b, snap);
 }
