@@ -13,7 +13,7 @@ UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:.c=)
 PYTEST = /usr/bin/python3 -m pytest
 
-.PHONY: all deps test unit-test integration-test demo drill bench install clean
+.PHONY: all deps test unit-test integration-test demo drill soak bench install clean
 
 all: pgfront
 
@@ -50,6 +50,11 @@ bench: deps pgfront
 drill: deps pgfront
 	$(MAKE) -C bench
 	scripts/drill $(DRILL_ARGS)
+
+# Not in CI: minutes to an hour (SOAK_SCALE=small for a short run).
+soak: deps pgfront
+	$(MAKE) -C bench
+	scripts/soak $(SOAK_ARGS)
 
 install: pgfront
 	install -D -m 0755 pgfront $(DESTDIR)$(PREFIX)/sbin/pgfront

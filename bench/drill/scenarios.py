@@ -61,6 +61,9 @@ class KillBalancer(StopBalancer):
     def act(self, ctx):
         ctx.target = ctx.vip_holder
         ctx.lab.run("kill-balancer", ctx.target, quiet=True)
+        # On a busy machine scripts/lab takes seconds to find the processes:
+        # the kill landed between the action and this note.
+        ctx.note("scripts/lab kill-balancer returned: the balancer on %s is gone" % ctx.target)
         if ctx.balancer == "pgfront":
             return "kill -9 pgfront on %s (the VIP holder)" % ctx.target
         return ("kill -9 HAProxy on %s (the VIP holder; keepalived runs on, as in the "
