@@ -30,14 +30,14 @@ from lab import Lab  # noqa: E402
 
 import churn_run  # noqa: E402
 import faults  # noqa: E402
-import report  # noqa: E402
+import soakreport  # noqa: E402
 import sessions  # noqa: E402
 
 SCALES = {
     # sessions: clients, seconds of load, seconds to wait for them all
     # churn: sessions, concurrent clients, seconds per pgload run
-    "small": {"sessions": (500, 60, 60), "churn": (20000, 16, 10), "fault_runs": 1},
-    "full": {"sessions": (10000, 180, 150), "churn": (1000000, 32, 60), "fault_runs": 1},
+    "small": {"sessions": (500, 120, 60), "churn": (20000, 16, 10), "fault_runs": 1},
+    "full": {"sessions": (10000, 240, 150), "churn": (1000000, 32, 60), "fault_runs": 1},
 }
 PARTS = ("sessions", "churn", "faults")
 
@@ -85,7 +85,7 @@ def save(res, env, out):
         json.dump({"env": env, "results": res}, f, indent=1, default=str)
     path = os.path.join(out, "report.md")
     with open(path, "w") as f:
-        f.write(report.markdown(res, env))
+        f.write(soakreport.markdown(res, env))
     return path
 
 
@@ -108,6 +108,12 @@ def main(argv):
     env["scale"] = a.scale
     env["argv"] = " ".join(["scripts/soak"] + list(argv))
     res = {}
+    # Parts may be run one by one into the same dir: the others' results stay.
+    try:
+        with open(os.path.join(a.results, "results.json")) as f:
+            res = json.load(f)["results"]
+    except (OSError, ValueError, KeyError):
+        pass
     lab = None
     was_up = True
     try:
@@ -135,7 +141,7 @@ def main(argv):
         if lab is not None and not was_up:
             say("taking the lab down")
             lab.down()
-    print(report.text(res))
+    print(soakreport.text(res))
     return 0
 
 

@@ -64,7 +64,6 @@ def churn_md(c):
 def sessions_md(s):
     ld = s["load"]
     w = ld.get("write") or {}
-    lo = w.get("longest_outage") or {}
     out = ["## Sessions: %s clients through a switchover" % n(s["clients"]), ""]
     held = s.get("held_before") or (None, None)
     after = s.get("held_after") or (None, None)
@@ -75,13 +74,18 @@ def sessions_md(s):
                   "%.0f" % s["reheld_s"], n(after[0]), n(after[1]),
                   "" if s["reheld"] else " (**not every client back**)"))
     out.append("")
-    out.append("What the clients saw (pgload, %d s): %s INSERTs acknowledged, %s failed, %s "
-               "connection attempts failed; errors %s; longest stretch without a write: "
-               "%.2f s (t=%.1f to %.1f, the switchover at t=%.1f)."
-               % (ld["config"]["duration_s"], n(w.get("transactions_ok")),
+    out.append("What the clients saw (pgload, %d s, the switchover at t=%.1f): %s INSERTs "
+               "acknowledged, %s failed, %s connection attempts failed; errors %s."
+               % (ld["config"]["duration_s"], s["action_s"], n(w.get("transactions_ok")),
                   n(w.get("failed_transactions")), n(w.get("connect_failures")),
-                  kinds(w.get("errors")), lo.get("seconds", 0), lo.get("from_s", 0),
-                  lo.get("to_s", 0), s["action_s"]))
+                  kinds(w.get("errors"))))
+    up = s.get("up")
+    if up:
+        out.append("Clients in session: %s the second before the switchover, %s at the fewest "
+                   "(%.0f s after it), %s again %s."
+                   % (n(up["before"]), n(up["lowest"]), up["lowest_t"], n(up["before"]),
+                      "%.0f s after it" % up["back_s"] if up["back_s"] is not None
+                      else "**not by the end**"))
     out.append("")
     out.append(md_table(["", "before", "at the switchover", "peak", "after"],
                         stat_rows(s["stat"], s.get("at_switch") or {})))
