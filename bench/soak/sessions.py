@@ -31,14 +31,15 @@ def listener(st, name):
 
 
 def wait_ramp(lab, clients, timeout):
-    """Until pgfront on lb1 holds every client (in session or queued)."""
+    """Until pgfront on lb1 holds every client: its listener's sessions
+    count them all, those waiting in its queue included."""
     deadline = time.time() + timeout
     seen = None
     while time.time() < deadline:
         l = listener(labsoak.stats(lab, "lb1"), "soak_write")
         if l:
             seen = (l["sessions"], l["queue"])
-            if l["sessions"] + l["queue"] >= clients:
+            if l["sessions"] >= clients:
                 return seen, True
         time.sleep(2)
     return seen, False

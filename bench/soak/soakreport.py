@@ -67,8 +67,8 @@ def sessions_md(s):
     out = ["## Sessions: %s clients through a switchover" % n(s["clients"]), ""]
     held = s.get("held_before") or (None, None)
     after = s.get("held_after") or (None, None)
-    out.append("pgfront held %s sessions and %s queued clients %.0f s after the start%s; "
-               "then `patronictl switchover` %s. %s s after it: %s sessions, %s queued%s."
+    out.append("pgfront held %s client connections (%s of them in its queue) %.0f s after "
+               "the start%s; then `patronictl switchover` %s. %s s after it: %s (%s queued)%s."
                % (n(held[0]), n(held[1]), s["ramp_s"],
                   "" if s["ramp_complete"] else " (**not every client**)", s["switchover"],
                   "%.0f" % s["reheld_s"], n(after[0]), n(after[1]),
