@@ -45,30 +45,6 @@ def wait_ramp(lab, clients, timeout):
     return seen, False
 
 
-def up_figures(rep, action_s):
-    """From pgload's timeline: clients connected (pgload's "up", sessions
-    past their ReadyForQuery; queued clients are not up) the second before
-    the switchover, the fewest after it, and how long until as many were
-    up again; the errors after it. Every client writes once per 10 s,
-    all in step after a reconnection: pgload's outage figures mean little
-    here, the clients' sessions do."""
-    tl = rep.get("timeline") or []
-    k = int(action_s)
-    before = [s["write"]["up"] for s in tl[max(0, k - 1):k]]
-    after = tl[k:]
-    if not before or not after:
-        return None
-    up0 = before[-1]
-    low = min(after, key=lambda s: s["write"]["up"])
-    back = next((s["t"] for s in after if s["t"] > low["t"] and s["write"]["up"] >= up0), None)
-    errs = {}
-    for s in after:
-        for kind, v in (s["write"].get("err") or {}).items():
-            errs[kind] = errs.get(kind, 0) + v
-    return {"before": up0, "lowest": low["write"]["up"], "lowest_t": low["t"] - action_s,
-            "back_s": None if back is None else back + 1 - action_s, "errors_after": errs}
-
-
 def run(lab, pgload, out, clients, seconds, ramp_timeout):
     name = "sessions"
     drill.reset(lab)
@@ -122,7 +98,6 @@ def run(lab, pgload, out, clients, seconds, ramp_timeout):
     res["pgfront_alive"] = labsoak.pgfront_pid(lab, "lb1") == pid
     with open(jpath) as f:
         res["load"] = json.load(f)
-    res["up"] = up_figures(res["load"], res["action_s"])
     text = lab.log_since(offsets).get(("lb1", "pgfront"), "")
     with open(os.path.join(out, name + ".lb1-pgfront.log"), "w") as f:
         f.write(text)

@@ -61,6 +61,31 @@ def churn_md(c):
     return out
 
 
+def up_figures(rep, action_s):
+    """From pgload's timeline: clients connected (pgload's "up", sessions
+    past their ReadyForQuery; queued clients are not up) the second before
+    the switchover, the fewest after it, and how long until as many were
+    up again; the errors after it. Every client writes once per 10 s,
+    all in step after a reconnection: pgload's outage figures mean little
+    here, the clients' sessions do."""
+    # The last seconds are the load's end, where every client leaves.
+    tl = (rep.get("timeline") or [])[:-3]
+    k = int(action_s)
+    before = [s["write"]["up"] for s in tl[max(0, k - 1):k]]
+    after = tl[k:]
+    if not before or not after:
+        return None
+    up0 = before[-1]
+    low = min(after, key=lambda s: s["write"]["up"])
+    back = next((s["t"] for s in after if s["t"] > low["t"] and s["write"]["up"] >= up0), None)
+    errs = {}
+    for s in after:
+        for kind, v in (s["write"].get("err") or {}).items():
+            errs[kind] = errs.get(kind, 0) + v
+    return {"before": up0, "lowest": low["write"]["up"], "lowest_t": low["t"] - action_s,
+            "back_s": None if back is None else back + 1 - action_s, "errors_after": errs}
+
+
 def sessions_md(s):
     ld = s["load"]
     w = ld.get("write") or {}
@@ -79,7 +104,7 @@ def sessions_md(s):
                % (ld["config"]["duration_s"], s["action_s"], n(w.get("transactions_ok")),
                   n(w.get("failed_transactions")), n(w.get("connect_failures")),
                   kinds(w.get("errors"))))
-    up = s.get("up")
+    up = up_figures(ld, s["action_s"])
     if up:
         out.append("Clients in session: %s the second before the switchover, %s at the fewest "
                    "(%.0f s after it), %s again %s."
