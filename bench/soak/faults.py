@@ -30,6 +30,7 @@ class Fault(scenarios.Scenario):
 
     def act(self, ctx):
         self._undone = threading.Event()
+        self._timer = None
         desc = self.do(ctx)
         self._timer = threading.Timer(self.window, self._end, args=(ctx,))
         self._timer.start()
@@ -46,7 +47,8 @@ class Fault(scenarios.Scenario):
             ctx.note("fault undo FAILED: %s" % e)
 
     def restore(self, ctx):
-        self._timer.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
         self._end(ctx)
 
 
@@ -97,6 +99,14 @@ def host_procs(lab, host):
     return out
 
 
+def parent(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def signal(pids, sig):
     for p in pids:
         try:
@@ -117,8 +127,9 @@ class PgSilent(Fault):
 
     def do(self, ctx):
         procs = host_procs(ctx.lab, self.node)
-        self._postmaster = [p for p, c, cmd in procs
-                            if c == "postgres" and cmd.startswith("/usr/lib/postgresql/")]
+        pg = {p for p, c, _ in procs if c == "postgres"}
+        # The postmaster: the one postgres process whose parent is not one.
+        self._postmaster = [p for p in pg if parent(p) not in pg]
         if len(self._postmaster) != 1:
             raise LabError("no single postmaster on %s: %s" % (self.node, self._postmaster))
         signal(self._postmaster, 19)          # SIGSTOP
@@ -130,7 +141,7 @@ class PgSilent(Fault):
             self.node, len(clients))
 
     def undo(self, ctx):
-        signal(self._postmaster, 18)          # SIGCONT
+        signal(getattr(self, "_postmaster", []), 18)          # SIGCONT
 
 
 class EtcdStop(Fault):
@@ -217,6 +228,15 @@ def pgfront_logs(out, name):
     return texts
 
 
+def with_logs(r, out, sc):
+    """A drill run's result with what pgfront logged in it."""
+    logs = pgfront_logs(out, r["name"])
+    r["pgfront_lines"] = {lb: relevant_lines(t) for lb, t in logs.items()}
+    r["session_ends"] = {lb: session_ends(t) for lb, t in logs.items()}
+    r["window_s"] = sc.window
+    return r
+
+
 def run(lab, args, pgload, keys, runs=1):
     """Every fault of KEYS through pgfront, RUNS times; the drill's results
     with pgfront's log lines added."""
@@ -230,11 +250,7 @@ def run(lab, args, pgload, keys, runs=1):
             for k in keys:
                 sc = BY_KEY[k]
                 r = drill.run_one(lab, "pgfront", sc, args, pgload, n)
-                logs = pgfront_logs(args.results, r["name"])
-                r["pgfront_lines"] = {lb: relevant_lines(t) for lb, t in logs.items()}
-                r["session_ends"] = {lb: session_ends(t) for lb, t in logs.items()}
-                r["window_s"] = sc.window
-                results.append(r)
+                results.append(with_logs(r, args.results, sc))
                 time.sleep(1)
     finally:
         labsoak.set_api_mode("pass")

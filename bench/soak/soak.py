@@ -133,7 +133,11 @@ def main(argv):
             save(res, env, a.results)
         if "faults" in a.parts:
             runs = a.fault_runs or scale["fault_runs"]
-            res["faults"] = faults.run(lab, drill_args(a.results), pgload, a.faults, runs)
+            new = faults.run(lab, drill_args(a.results), pgload, a.faults, runs)
+            keys = [f.key for f in faults.ALL]
+            res["faults"] = sorted([r for r in res.get("faults", []) if r["scenario"]
+                                    not in a.faults] + new,
+                                   key=lambda r: (keys.index(r["scenario"]), r.get("run", 1)))
             save(res, env, a.results)
     finally:
         if res:
