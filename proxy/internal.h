@@ -17,6 +17,14 @@
 #define RELAY_BUF_SIZE 16384
 #define RELAY_READS_PER_WAKEUP 4     /* buffers moved per readable event at most */
 #define RELAY_FREE_BUFS_MAX 256      /* kept for reuse; the rest are freed */
+/*
+ * Once one side has closed, the other may stay silent this long, whatever
+ * its own timeout: a PostgreSQL client never half-closes to wait for an
+ * answer, so a session whose client is gone and whose server says nothing
+ * (or the reverse) only holds a slot and a backend. HAProxy's
+ * timeout client-fin / server-fin, on by default.
+ */
+#define RELAY_HALF_CLOSED_TIMEOUT 10.0
 #define REFUSALS_MAX 256             /* clients being told why at once */
 #define REFUSAL_TIMEOUT 5.0          /* seconds to send a startup packet */
 
@@ -55,6 +63,8 @@ struct relay_dir {
 	ev_io out;                /* writable on the destination */
 	struct relay_buf *buf;    /* bytes read but not yet written; NULL when idle */
 	bool eof;                 /* the source has closed its side */
+	bool said_bye;            /* client to server: the last bytes were a Terminate */
+	ev_tstamp eof_at;         /* when eof was seen */
 	uint64_t bytes;
 };
 

@@ -13,6 +13,8 @@
  * error, or when a side has been idle past its timeout.
  */
 #include <errno.h>
+#include <string.h>
+#include <math.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
@@ -102,13 +104,31 @@ static void source_eof(struct session *s, struct relay_dir *d)
 	struct relay_dir *other = is_up(s, d) ? &s->down : &s->up;
 
 	d->eof = true;
-	if (!is_up(s, d) && !other->eof)
+	d->eof_at = ev_now(s->proxy->loop);
+	/* A server that closes after the client's Terminate is only polite. */
+	if (!is_up(s, d) && !other->eof && !s->up.said_bye)
 		listener_suspect_server(s->listener, s->member, "it closed a session");
 	ev_io_stop(s->proxy->loop, &d->in);
 	shutdown(d->out.fd, SHUT_WR);
-	if (other->eof)
+	if (other->eof) {
 		/* Whoever closed first ended the conversation. */
 		session_end(s, is_up(s, d) ? SESSION_END_SERVER_CLOSED : SESSION_END_CLIENT_CLOSED);
+		return;
+	}
+	/* The other side now has RELAY_HALF_CLOSED_TIMEOUT: the timer, fired
+	 * early, works the deadlines out again (idle_timer_cb). */
+	ev_timer_stop(s->proxy->loop, &s->timer);
+	ev_timer_set(&s->timer, RELAY_HALF_CLOSED_TIMEOUT, 0.);
+	ev_timer_start(s->proxy->loop, &s->timer);
+}
+
+/* Terminate ('X', length 4): what a client sends last before it closes. */
+static bool ends_with_terminate(const uint8_t *data, size_t len)
+{
+	static const uint8_t terminate[5] = { 'X', 0, 0, 0, 4 };
+
+	return len >= sizeof terminate &&
+	       memcmp(data + len - sizeof terminate, terminate, sizeof terminate) == 0;
 }
 
 /* Writes what is pending; returns false if the session was ended. */
@@ -185,6 +205,8 @@ static void on_readable(struct session *s, struct relay_dir *d)
 		}
 		b->len = (uint32_t)n;
 		d->buf = b;
+		if (is_up(s, d))
+			d->said_bye = ends_with_terminate(b->data, (size_t)n);
 		count_bytes(s, d, (size_t)n);
 		touch(s, is_up(s, d));
 		/* Stop when the session ended, the destination is full (the buffer
@@ -254,6 +276,12 @@ static void idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	double next;
 
 	(void)revents;
+	if (s->up.eof)
+		server_deadline = fmin(server_deadline,
+		                       fmax(s->last_server, s->up.eof_at) + RELAY_HALF_CLOSED_TIMEOUT);
+	if (s->down.eof)
+		client_deadline = fmin(client_deadline,
+		                       fmax(s->last_client, s->down.eof_at) + RELAY_HALF_CLOSED_TIMEOUT);
 	if (now >= client_deadline) {
 		session_end(s, SESSION_END_CLIENT_TIMEOUT);
 		return;

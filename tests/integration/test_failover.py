@@ -320,6 +320,29 @@ def test_a_session_the_primary_ends_or_a_refused_connect_starts_a_hunt(pgfront):
         nodes.stop()
 
 
+def test_a_server_closing_after_the_clients_terminate_is_no_sign(pgfront):
+    """The client said Terminate ('X'): the server closing first is the
+    end of a conversation, not a sign that the primary leaves (make soak
+    saw 0.2 % of short sessions start a hunt that way)."""
+    nodes = Nodes({"n1": "primary"})
+    try:
+        p = pgfront(config())
+        p.wait_log(r"front: primary n1 confirmed")
+        session, where = landed()
+        assert where == "n1"
+        session.sendall(b"X\0\0\0\4")
+        assert session.recv(5) == b"X\0\0\0\4"   # the echo: it reached the server
+        mark = p.log_mark()
+        nodes.servers[0].close_connections()          # PostgreSQL ends the session
+        assert session.recv(1) == b""                 # its end passed on
+        time.sleep(0.5)
+        assert "it closed a session" not in p.log()[mark:]
+        session.close()
+        p.wait_log(r"front: \S+ -> n1: closed by server", since=mark, timeout=2)
+    finally:
+        nodes.stop()
+
+
 def test_a_check_stuck_in_flight_is_asked_again_when_the_hunt_starts(pgfront):
     """n2's check hangs (timeout_check 5 s) when the primary leaves; by then
     n2 answers new requests: the hunt does not wait out the stuck one."""

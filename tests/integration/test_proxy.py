@@ -9,6 +9,7 @@ on 127.0.0.2N; pgfront listens on 127.0.0.222:6432.
 import collections
 import re
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -155,6 +156,45 @@ def test_half_close_then_read_the_rest(pgfront, http_stub, tcp_server):
         got = recv_all(c)
         sender.join()
     assert got == data
+
+
+def startup_message():
+    body = struct.pack("!i", 196608) + b"user\0x\0database\0x\0\0"
+    return struct.pack("!i", len(body) + 4) + body
+
+
+def test_a_gone_client_does_not_hold_its_slot_while_the_server_stays_silent(
+        pgfront, http_stub, request):
+    """Found by make soak: a client that closes while its server has not
+    answered kept its session (and [global] maxconn slot) until
+    timeout_server (30 min). Now the silent side gets 10 s once the other
+    has closed."""
+    http_stub("127.0.0.21")
+    # A port whose connections the kernel completes and nobody accepts: a
+    # server that neither answers nor notices the client's end.
+    hung = socket.socket()
+    hung.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    hung.bind(("127.0.0.21", 5432))
+    hung.listen(16)
+    request.addfinalizer(hung.close)
+    cfg = config({"n1": "127.0.0.21"}, defaults=PATIENT)
+    cfg["global"]["maxconn"] = 1
+    p = pgfront(cfg)
+    p.wait_log(r"front/n1: INIT -> UP")
+    c = connect()
+    c.sendall(startup_message())
+    c.close()
+    t0 = time.monotonic()
+    p.wait_log(r"front: 127\.0\.0\.1:\d+ -> n1: server timeout after", timeout=20)
+    assert 8 <= time.monotonic() - t0 <= 16
+    # The one slot is free again: the next client is not refused (a refusal
+    # is an ErrorResponse and a close); it waits on the silent server.
+    with connect() as again:
+        again.sendall(startup_message())
+        again.settimeout(1.5)
+        with pytest.raises(socket.timeout):
+            got = again.recv(1024)
+            raise AssertionError("answered instead of waiting on the server: %r" % got)
 
 
 def test_client_abort_mid_transfer_ends_the_session_and_nothing_else(pgfront, http_stub,
