@@ -83,9 +83,10 @@ def test_a_503_marks_the_primary_down_after_one_check_a_timeout_after_fall(pgfro
                    r"stay until that is certain\)", timeout=5)
         t1 = time.monotonic()
         assert len(requests_between(nodes["n1"], t0, t1)) == 1
+        mark = p.log_mark()
         nodes["n1"].set_mode("patroni200")
-        p.wait_log(r"front/n1: DOWN -> UP \(HTTP 200, role master, state running")
-        p.wait_log(r"front: primary n1 confirmed after", since=p.log_mark() - 200)
+        p.wait_log(r"front/n1: DOWN -> UP \(HTTP 200, role master, state running", since=mark)
+        p.wait_log(r"front: primary n1 confirmed after", since=mark)
         # Silence: a timeout is no verdict; it takes fall = 3 of them in a row.
         mark = p.log_mark()
         nodes["n1"].set_mode("silent")
