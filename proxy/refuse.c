@@ -87,6 +87,8 @@ static bool header_complete(struct refusal *r)
 		r->state = REFUSAL_SKIP_BODY;
 		return true;
 	case PG_STARTUP_CANCEL:
+	case PG_STARTUP_TLS:        /* pg_startup_classify() returns neither of these two */
+	case PG_STARTUP_INCOMPLETE:
 		return false;
 	case PG_STARTUP_INVALID:
 		break;
