@@ -80,14 +80,15 @@ static struct conf *load(const char *path, bool to_log)
 }
 
 /*
- * Each session holds two descriptors, and a refused client one for a moment:
- * below that, clients past the limit would wait in the kernel's accept queue,
- * neither served nor told why. Raise the soft limit as far as the hard one.
+ * Each session holds two descriptors, a client logging in one (up to maxconn
+ * of them), and a refused client one for a moment: below that, clients past
+ * the limit would wait in the kernel's accept queue, neither served nor told
+ * why. Raise the soft limit as far as the hard one.
  */
 static void raise_open_files_limit(const struct conf *conf)
 {
 	struct rlimit rl;
-	rlim_t needed = 2 * (rlim_t)conf->global.maxconn + 512;
+	rlim_t needed = 3 * (rlim_t)conf->global.maxconn + 512;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= needed)
 		return;
@@ -161,7 +162,7 @@ static void stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 static void soft_stop_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
-	int left = proxy_current_connections(d->proxy);
+	int left = proxy_current_connections(d->proxy) + proxy_pending_clients(d->proxy);
 
 	(void)revents;
 	if (left == 0) {

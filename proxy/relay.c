@@ -14,8 +14,10 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
+#include "common/log.h"
 #include "proxy/internal.h"
 
 static struct relay_buf *buf_get(struct proxy *proxy)
@@ -245,6 +247,29 @@ static void idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_timer_start(loop, w);
 }
 
+/*
+ * The client's first packet, which the login phase read, goes to the server
+ * before anything else, as the client's first bytes; then it is freed. It
+ * takes the up direction's buffer, so the client is not read meanwhile.
+ */
+static void send_first(struct session *s)
+{
+	struct relay_buf *b = buf_get(s->proxy);
+
+	if (!b) {
+		log_err("%s: %s: out of memory for its startup packet", s->listener->conf->name,
+		        s->client);
+		session_end(s, SESSION_END_CLIENT_ERROR);
+		return;
+	}
+	memcpy(b->data, s->login->packet, s->login->len);
+	b->len = s->login->len;
+	login_free(s);
+	s->up.buf = b;
+	count_bytes(s, &s->up, b->len);
+	flush(s, &s->up);
+}
+
 void relay_start(struct session *s)
 {
 	struct ev_loop *loop = s->proxy->loop;
@@ -256,11 +281,14 @@ void relay_start(struct session *s)
 	ev_io_init(&s->down.in, server_readable_cb, s->server_fd, EV_READ);
 	ev_io_init(&s->down.out, client_writable_cb, s->client_fd, EV_WRITE);
 	s->up.in.data = s->up.out.data = s->down.in.data = s->down.out.data = s;
-	ev_io_start(loop, &s->up.in);
 	ev_io_start(loop, &s->down.in);
 	ev_timer_init(&s->timer, idle_timer_cb, 0., 0.);
 	s->timer.data = s;
 	idle_timer_cb(loop, &s->timer, 0);
+	if (s->login)
+		send_first(s);      /* last: it may end the session */
+	else
+		ev_io_start(loop, &s->up.in);
 }
 
 void relay_stop(struct session *s)

@@ -52,12 +52,13 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0,
 BACKEND = r"""
 import socket, sys, threading
 sys.path.insert(0, sys.argv[1])
-from stubs import HttpStub
+from stubs import HttpStub, read_first_packet
 stubs = {a: HttpStub(a, 8008) for a in sys.argv[2].split(",")}
 
 def handle(conn, peer):
     with conn:
         conn.sendall(("via %s\n" % peer[0]).encode())
+        read_first_packet(conn)         # the startup packet pgfront forwards first
         while True:
             data = conn.recv(4096)
             if not data:
@@ -85,9 +86,9 @@ for line in sys.stdin:
 """
 
 CLIENT = r"""
-import socket, sys
+import socket, struct, sys
 s = socket.create_connection((sys.argv[1], 5432), timeout=3)
-s.sendall(b"ping\n")
+s.sendall(struct.pack("!II", 13, 196608) + b"u\0x\0\0" + b"ping\n")   # StartupMessage first
 buf = b""
 while buf.count(b"\n") < 2:
     d = s.recv(100)
