@@ -14,6 +14,7 @@ namespace, under the cluster lock).
 import http.client
 import json
 import re
+import signal
 import socket
 import struct
 import subprocess
@@ -27,7 +28,7 @@ import pytest
 from helpers.pg import (SSL_REQUEST, VIP, connect as pg_connect, error_fields, psql,
                         read_message, startup_message, startup_response,
                         wait_server_addr)
-from helpers.pgfront import READ_PORT, WRITE_PORT, patroni_config
+from helpers.pgfront import READ_PORT, WRITE_PORT, patroni_config, render
 
 LISTEN = ("127.0.0.222", 6432)
 STATS = ("127.0.0.222", 6491)
@@ -204,6 +205,39 @@ def test_when_maxconn_clients_log_in_the_oldest_goes(pgfront, http_stub, tcp_ser
     finally:
         for c in silent:
             c.close()
+
+
+def test_a_reload_that_removes_the_listener_closes_its_logins(pgfront, http_stub, tcp_server):
+    p, servers = nodes_up(pgfront, http_stub, tcp_server, nodes={"n1": "127.0.0.21"})
+    with socket.create_connection(LISTEN, timeout=5) as c:
+        c.sendall(startup_message()[:4])
+        wait_for(lambda: listener_stats()["logins"] == 1, "a client logging in")
+        cfg = config({"n1": "127.0.0.21"})
+        cfg["listen other"] = dict(cfg.pop("listen front"), bind="127.0.0.222:6433")
+        with open(p.config_path, "w") as f:
+            f.write(render(cfg))
+        mark = p.log_mark()
+        p.send_signal(signal.SIGHUP)
+        p.wait_log(r"reload: .* applied", since=mark)
+        assert closed_within(c, 3)
+    assert p.alive() and servers["n1"].accepted == 0
+
+
+def test_a_soft_stop_lets_a_client_logging_in_finish(pgfront, http_stub, tcp_server):
+    p, servers = nodes_up(pgfront, http_stub, tcp_server, nodes={"n1": "127.0.0.21"})
+    with socket.create_connection(LISTEN, timeout=5) as c:
+        packet = startup_message()
+        c.sendall(packet[:4])
+        wait_for(lambda: listener_stats()["logins"] == 1, "a client logging in")
+        p.send_signal(signal.SIGUSR1)
+        p.wait_log(r"soft stop: listeners closed")
+        time.sleep(0.5)
+        assert p.alive()                            # it waits for the client
+        c.sendall(packet[4:] + b"late")
+        assert c.recv(4) == b"late"                 # and serves it
+    p.wait_log(r"soft stop: every session has ended")
+    p.proc.wait(5)
+    assert p.stop() == 0
 
 
 # -- refusals: silent clients cannot keep others from hearing why --------------
