@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include "common/log.h"  /* enum log_level */
+#include "common/sockopt.h"  /* struct sockopt_keepalive */
 
 #define CONF_NAME_MAX 64      /* section names: servers and listeners */
 #define CONF_PATH_MAX 256     /* file paths and HTTP paths */
@@ -118,6 +119,9 @@ struct conf_listener {
 	/* The listener's own resolved tunables ([listen] > [defaults] > built-in):
 	 * timeout_client, timeout_queue and timeout_login act per listener. */
 	struct conf_tunables t;
+	/* TCP keepalive on its clients' sockets and their server connections:
+	 * [listen] > [global] > built-in. */
+	struct sockopt_keepalive keepalive;
 	int line;
 };
 
@@ -126,6 +130,7 @@ struct conf_global {
 	enum log_level log_level;
 	char user[CONF_NAME_MAX];        /* empty: keep the current user */
 	uint64_t hard_stop_after_us;     /* soft stop: longest wait for sessions; 0 = no limit */
+	struct sockopt_keepalive keepalive;  /* what a [listen] that sets none uses */
 };
 
 #include "conf/conf_stats.h"

@@ -84,6 +84,10 @@ static const struct key_def {
 	{ "log_level", CONF_IN_GLOBAL, set_log_level },
 	{ "user", CONF_IN_GLOBAL, set_user },
 	{ "hard_stop_after", CONF_IN_GLOBAL, set_hard_stop_after },
+	{ "tcp_keepalive", CONF_IN_GLOBAL | CONF_IN_LISTEN, conf_keepalive_key },
+	{ "tcp_keepidle", CONF_IN_GLOBAL | CONF_IN_LISTEN, conf_keepalive_key },
+	{ "tcp_keepintvl", CONF_IN_GLOBAL | CONF_IN_LISTEN, conf_keepalive_key },
+	{ "tcp_keepcnt", CONF_IN_GLOBAL | CONF_IN_LISTEN, conf_keepalive_key },
 	{ "address", CONF_IN_SERVER, set_address },
 	{ "check_address", CONF_IN_SERVER, set_check_address },
 	{ "bind", CONF_IN_LISTEN, conf_listen_key },
@@ -102,8 +106,6 @@ static const struct key_def {
 	{ "tls_cert_file", CONF_IN_STATS, conf_stats_key },
 	{ "tls_key_file", CONF_IN_STATS, conf_stats_key },
 };
-
-#define TUNABLE_WHERE (CONF_IN_DEFAULTS | CONF_IN_LISTEN | CONF_IN_SERVER)
 
 static struct conf_tun_set *current_tunables(struct conf_state *st)
 {
@@ -129,11 +131,15 @@ static const char *where_text(unsigned where)
 		return "a [listen] section";
 	if (where == CONF_IN_STATS)
 		return "[stats]";
+	if (where == (CONF_IN_GLOBAL | CONF_IN_LISTEN))
+		return "[global] or a [listen] section";
 	return "a [listen] or [defaults] section";
 }
 
 static void misplaced(struct conf_state *st, const char *name)
 {
+	int k;
+
 	for (size_t i = 0; i < sizeof key_defs / sizeof key_defs[0]; i++) {
 		if (strcmp(key_defs[i].name, name) == 0) {
 			conf_error(st, st->line, st->title, name, "'%s' belongs in %s", name,
@@ -141,9 +147,16 @@ static void misplaced(struct conf_state *st, const char *name)
 			return;
 		}
 	}
-	if (conf_tun_find(name) >= 0) {
+	k = conf_tun_find(name);
+	if (k >= 0 && (conf_tun_where((enum conf_tun)k) & CONF_IN_SERVER)) {
 		conf_error(st, st->line, st->title, name,
 		           "'%s' belongs in [defaults], a [listen] or a [server] section", name);
+		return;
+	}
+	if (k >= 0) {
+		conf_error(st, st->line, st->title, name,
+		           "'%s' belongs in a [listen] or [defaults] section: it acts per listener",
+		           name);
 		return;
 	}
 	if (conf_vrrp_key_known(name)) {
@@ -184,7 +197,7 @@ int conf_handle_key(void *user, const char *section, const char *name,
 	k = conf_tun_find(name);
 	if (def)
 		def->set(st, name, value);
-	else if (k >= 0 && (here & TUNABLE_WHERE))
+	else if (k >= 0 && (here & conf_tun_where((enum conf_tun)k)))
 		conf_tun_set_key(st, current_tunables(st), (enum conf_tun)k, value);
 	else
 		misplaced(st, name);

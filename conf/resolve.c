@@ -182,8 +182,10 @@ void conf_resolve(struct conf_state *st)
 		resolve_backups(st, i);
 		resolve_tunables(st, i);
 	}
+	conf_keepalive_resolve(st);
 	conf_stats_resolve(st);
 	conf_vrrp_resolve(st);
+	conf_check_user_access(st);
 	if (!st->saw_listen)
 		conf_error(st, 0, NULL, NULL, "no [listen] section: nothing to serve");
 }

@@ -115,6 +115,13 @@ struct conf_raw_server {
 	int check_address_line;
 };
 
+/* The keepalive keys one section wrote, and their lines (0: not given). */
+enum { CONF_KA_ON, CONF_KA_IDLE, CONF_KA_INTVL, CONF_KA_CNT, CONF_KA_COUNT };
+struct conf_ka_set {
+	struct sockopt_keepalive v;
+	int line[CONF_KA_COUNT];
+};
+
 /* What a [listen] wrote beyond what struct conf_listener keeps. */
 struct conf_raw_listener {
 	char title[CONF_TITLE_MAX];
@@ -124,6 +131,7 @@ struct conf_raw_listener {
 	int bind_given;          /* bind keys seen, valid or not */
 	struct conf_name_list servers;
 	struct conf_name_list backup;
+	struct conf_ka_set ka;
 };
 
 /* Lines of the keys of [stats] (0: not given), for duplicates and messages. */
@@ -138,6 +146,16 @@ struct conf_source {
 	const char *text;
 	size_t pos;
 	int read_errno;          /* nonzero once reading the file failed */
+};
+
+/* A file the daemon will open as [global] user: checked as that user. */
+#define CONF_ACCESS_MAX 160   /* 3 per [defaults], [listen], [server]; 2 in [stats]; 1 per [vrrp] */
+struct conf_access {
+	char path[CONF_PATH_MAX];
+	char title[CONF_TITLE_MAX];
+	char key[24];
+	int mode;                /* R_OK or X_OK */
+	int line;
 };
 
 struct conf_state {
@@ -158,6 +176,7 @@ struct conf_state {
 	int global_log_level_line;
 	int global_user_line;
 	int global_hard_stop_after_line;
+	struct conf_ka_set global_ka;
 	int defaults_line;
 	struct conf_tun_set defaults;
 	struct conf_listen_keys defaults_keys;
@@ -167,6 +186,9 @@ struct conf_state {
 
 	struct conf_raw_server servers[CONF_MAX_SERVERS];
 	struct conf_raw_listener listeners[CONF_MAX_LISTENERS];
+
+	struct conf_access access[CONF_ACCESS_MAX];
+	int naccess;
 };
 
 /* errors.c: records "FILE:LINE: [title] key: message"; title, key may be NULL. */
@@ -195,6 +217,8 @@ void conf_listen_key(struct conf_state *st, const char *name, const char *value)
 /* tunables.c */
 int conf_tun_find(const char *name);
 const char *conf_tun_name(enum conf_tun k);
+/* The sections (CONF_IN_*) where key k may be written. */
+unsigned conf_tun_where(enum conf_tun k);
 void conf_tun_set_key(struct conf_state *st, struct conf_tun_set *set,
                       enum conf_tun k, const char *value);
 /* layers[0] wins over layers[1] and so on, then the built-in values;
@@ -225,6 +249,14 @@ void conf_addr_format(const struct conf_addr *a, char *buf, size_t size);
 /* stats_keys.c: keys of [stats], and its checks once the file is read. */
 void conf_stats_key(struct conf_state *st, const char *name, const char *value);
 void conf_stats_resolve(struct conf_state *st);
+
+/* keepalive_keys.c: tcp_keepalive and its timers, in [global] or a [listen]. */
+void conf_keepalive_key(struct conf_state *st, const char *name, const char *value);
+void conf_keepalive_resolve(struct conf_state *st);
+
+/* user_access.c: files to open as [global] user, checked once it is known. */
+void conf_access_note(struct conf_state *st, const char *path, int mode, const char *key);
+void conf_check_user_access(struct conf_state *st);
 
 /* resolve.c: what can be checked only once the whole file is read. */
 void conf_resolve(struct conf_state *st);

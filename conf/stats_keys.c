@@ -116,8 +116,10 @@ static void set_path(struct conf_state *st, int *line, char *field, const char *
 	else if (access(value, R_OK) < 0)
 		conf_error(st, st->line, st->title, key, "cannot read %s: %s", value,
 		           strerror(errno));
-	else
+	else {
 		strcpy(field, value);
+		conf_access_note(st, value, R_OK, key);
+	}
 }
 
 void conf_stats_key(struct conf_state *st, const char *name, const char *value)

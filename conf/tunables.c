@@ -24,32 +24,38 @@ enum tun_kind {
 
 #define FIELD(f) offsetof(struct conf_tunables, f), sizeof(((struct conf_tunables *)0)->f)
 
+/* Where a key may be written: most act per (listener, server), a few per
+ * listener only, and a [server] that set those would be silently ignored. */
+#define PAIR (CONF_IN_DEFAULTS | CONF_IN_LISTEN | CONF_IN_SERVER)
+#define LISTENER (CONF_IN_DEFAULTS | CONF_IN_LISTEN)
+
 static const struct tun_def {
 	const char *name;
 	enum tun_kind kind;
 	long long min, max;
 	size_t offset, size;
+	unsigned where;
 } tun_defs[CONF_TUN_COUNT] = {
-	[CONF_TUN_RETRIES] = { "retries", TK_INT, 0, 100, FIELD(retries) },
-	[CONF_TUN_TIMEOUT_CONNECT] = { "timeout_connect", TK_DURATION, 0, 0, FIELD(timeout_connect_us) },
-	[CONF_TUN_TIMEOUT_CLIENT] = { "timeout_client", TK_DURATION, 0, 0, FIELD(timeout_client_us) },
-	[CONF_TUN_TIMEOUT_SERVER] = { "timeout_server", TK_DURATION, 0, 0, FIELD(timeout_server_us) },
-	[CONF_TUN_TIMEOUT_CHECK] = { "timeout_check", TK_DURATION, 0, 0, FIELD(timeout_check_us) },
-	[CONF_TUN_TIMEOUT_QUEUE] = { "timeout_queue", TK_DURATION, 0, 0, FIELD(timeout_queue_us) },
-	[CONF_TUN_INTER] = { "inter", TK_DURATION, 0, 0, FIELD(inter_us) },
-	[CONF_TUN_FASTINTER] = { "fastinter", TK_DURATION, 0, 0, FIELD(fastinter_us) },
-	[CONF_TUN_DOWNINTER] = { "downinter", TK_DURATION, 0, 0, FIELD(downinter_us) },
-	[CONF_TUN_FALL] = { "fall", TK_INT, 1, 1000, FIELD(fall) },
-	[CONF_TUN_RISE] = { "rise", TK_INT, 1, 1000, FIELD(rise) },
-	[CONF_TUN_ON_MARKED_DOWN] = { "on_marked_down", TK_ON_DOWN, 0, 0, FIELD(on_marked_down) },
-	[CONF_TUN_CHECK_PORT] = { "check_port", TK_U16, 1, 65535, FIELD(check_port) },
-	[CONF_TUN_MAXCONN] = { "maxconn", TK_INT, 0, 1000000, FIELD(maxconn) },
-	[CONF_TUN_CHECK_TLS] = { "check_tls", TK_BOOL, 0, 0, FIELD(check_tls) },
-	[CONF_TUN_CHECK_CA_FILE] = { "check_ca_file", TK_PATH, 0, 0, FIELD(check_ca_file) },
-	[CONF_TUN_CHECK_CERT_FILE] = { "check_cert_file", TK_PATH, 0, 0, FIELD(check_cert_file) },
-	[CONF_TUN_CHECK_KEY_FILE] = { "check_key_file", TK_PATH, 0, 0, FIELD(check_key_file) },
-	[CONF_TUN_HOLD_WHEN_DOWN] = { "hold_when_down", TK_DURATION_OFF, 0, 0, FIELD(hold_when_down_us) },
-	[CONF_TUN_TIMEOUT_LOGIN] = { "timeout_login", TK_DURATION, 0, 0, FIELD(timeout_login_us) },
+	[CONF_TUN_RETRIES] = { "retries", TK_INT, 0, 100, FIELD(retries), PAIR },
+	[CONF_TUN_TIMEOUT_CONNECT] = { "timeout_connect", TK_DURATION, 0, 0, FIELD(timeout_connect_us), PAIR },
+	[CONF_TUN_TIMEOUT_CLIENT] = { "timeout_client", TK_DURATION, 0, 0, FIELD(timeout_client_us), LISTENER },
+	[CONF_TUN_TIMEOUT_SERVER] = { "timeout_server", TK_DURATION, 0, 0, FIELD(timeout_server_us), PAIR },
+	[CONF_TUN_TIMEOUT_CHECK] = { "timeout_check", TK_DURATION, 0, 0, FIELD(timeout_check_us), PAIR },
+	[CONF_TUN_TIMEOUT_QUEUE] = { "timeout_queue", TK_DURATION, 0, 0, FIELD(timeout_queue_us), LISTENER },
+	[CONF_TUN_INTER] = { "inter", TK_DURATION, 0, 0, FIELD(inter_us), PAIR },
+	[CONF_TUN_FASTINTER] = { "fastinter", TK_DURATION, 0, 0, FIELD(fastinter_us), PAIR },
+	[CONF_TUN_DOWNINTER] = { "downinter", TK_DURATION, 0, 0, FIELD(downinter_us), PAIR },
+	[CONF_TUN_FALL] = { "fall", TK_INT, 1, 1000, FIELD(fall), PAIR },
+	[CONF_TUN_RISE] = { "rise", TK_INT, 1, 1000, FIELD(rise), PAIR },
+	[CONF_TUN_ON_MARKED_DOWN] = { "on_marked_down", TK_ON_DOWN, 0, 0, FIELD(on_marked_down), PAIR },
+	[CONF_TUN_CHECK_PORT] = { "check_port", TK_U16, 1, 65535, FIELD(check_port), PAIR },
+	[CONF_TUN_MAXCONN] = { "maxconn", TK_INT, 0, 1000000, FIELD(maxconn), PAIR },
+	[CONF_TUN_CHECK_TLS] = { "check_tls", TK_BOOL, 0, 0, FIELD(check_tls), PAIR },
+	[CONF_TUN_CHECK_CA_FILE] = { "check_ca_file", TK_PATH, 0, 0, FIELD(check_ca_file), PAIR },
+	[CONF_TUN_CHECK_CERT_FILE] = { "check_cert_file", TK_PATH, 0, 0, FIELD(check_cert_file), PAIR },
+	[CONF_TUN_CHECK_KEY_FILE] = { "check_key_file", TK_PATH, 0, 0, FIELD(check_key_file), PAIR },
+	[CONF_TUN_HOLD_WHEN_DOWN] = { "hold_when_down", TK_DURATION_OFF, 0, 0, FIELD(hold_when_down_us), LISTENER },
+	[CONF_TUN_TIMEOUT_LOGIN] = { "timeout_login", TK_DURATION, 0, 0, FIELD(timeout_login_us), LISTENER },
 };
 
 /* fastinter and downinter are absent here: they follow the resolved inter. */
@@ -81,6 +87,11 @@ int conf_tun_find(const char *name)
 const char *conf_tun_name(enum conf_tun k)
 {
 	return tun_defs[k].name;
+}
+
+unsigned conf_tun_where(enum conf_tun k)
+{
+	return tun_defs[k].where;
 }
 
 static void set_integer(struct conf_state *st, const struct tun_def *d, void *field,
@@ -129,8 +140,10 @@ static void set_path(struct conf_state *st, const struct tun_def *d, char *field
 	else if (access(value, R_OK) < 0)
 		conf_error(st, st->line, st->title, d->name, "cannot read %s: %s", value,
 		           strerror(errno));
-	else
+	else {
 		strcpy(field, value);
+		conf_access_note(st, value, R_OK, d->name);
+	}
 }
 
 void conf_tun_set_key(struct conf_state *st, struct conf_tun_set *set,

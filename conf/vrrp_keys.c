@@ -360,6 +360,7 @@ static bool set_notify(struct conf_state *st, struct conf_vrrp *v, const char *k
 		return false;
 	}
 	strcpy(v->notify, value);
+	conf_access_note(st, value, X_OK, key);
 	return true;
 }
 

@@ -9,7 +9,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,10 @@
 
 #include "conf/conf.h"
 #include "daemon/ctl.h"
+#include "daemon/fdlimit.h"
+#include "daemon/import_cmd.h"
+#include "daemon/sdnotify.h"
+#include "common/events.h"
 #include "common/log.h"
 #include "daemon/version.h"
 #include "health/health.h"
@@ -48,7 +51,9 @@ static void usage(FILE *out)
 	        "usage: pgfront [-f FILE]      run in the foreground (default %s)\n"
 	        "       pgfront -c [-f FILE]   check the configuration and exit\n"
 	        "       pgfront -V             print the version\n"
-	        "       pgfront ctl ACTION LISTENER/SERVER   ready, drain, maint, kill (see ctl -h)\n", DEFAULT_CONFIG);
+	        "       pgfront ctl ACTION LISTENER/SERVER   ready, drain, maint, kill (see ctl -h)\n"
+	        "       pgfront import HAPROXY_CFG [KEEPALIVED_CONF]   print the pgfront.ini they translate to\n",
+	        DEFAULT_CONFIG);
 }
 
 /*
@@ -79,27 +84,6 @@ static struct conf *load(const char *path, bool to_log)
 	return NULL;
 }
 
-/*
- * Each session holds two descriptors, a client logging in one (up to maxconn
- * of them), and a refused client one for a moment: below that, clients past
- * the limit would wait in the kernel's accept queue, neither served nor told
- * why. Raise the soft limit as far as the hard one.
- */
-static void raise_open_files_limit(const struct conf *conf)
-{
-	struct rlimit rl;
-	rlim_t needed = 3 * (rlim_t)conf->global.maxconn + 512;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= needed)
-		return;
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= needed ? needed : rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < needed)
-		log_warning("open files limited to %llu, below the %llu that maxconn %d needs: "
-		            "raise LimitNOFILE (systemd) or ulimit -n",
-		            (unsigned long long)rl.rlim_cur, (unsigned long long)needed,
-		            conf->global.maxconn);
-}
-
 static int drop_privileges(const char *user)
 {
 	struct passwd *pw;
@@ -112,6 +96,10 @@ static int drop_privileges(const char *user)
 		log_err("user %s: %s", user, errno ? strerror(errno) : "no such user");
 		return -1;
 	}
+	/* Started as that user already (systemd's User=): initgroups() would
+	 * need a privilege the process does not have, and there is nothing to do. */
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid && getgid() == pw->pw_gid)
+		return 0;
 	if (initgroups(user, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0) {
 		log_err("cannot become user %s: %s", user, strerror(errno));
@@ -134,6 +122,8 @@ static void health_changed(void *arg, int listener, int member, const struct hc_
 
 static void stop_now(struct daemon *d)
 {
+	sdnotify_stopping("closing listeners and sessions");
+	sdnotify_watchdog_stop(d->loop);
 	stats_stop(d->stats);
 	d->stats = NULL;
 	ev_signal_stop(d->loop, &d->sigterm);
@@ -189,6 +179,10 @@ static void soft_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		d->soft_stop_deadline = ev_now(loop) + (double)limit / 1e6;
 	log_notice("soft stop: listeners closed, waiting for %d session(s)%s", left,
 	           limit ? " (at most hard_stop_after)" : "");
+	/* Not STOPPING=1 yet: systemd would then SIGKILL pgfront after
+	 * TimeoutStopSec, before the VIP is handed over, however long
+	 * hard_stop_after allows. It comes from stop_now(). */
+	sdnotify_status("soft stop: listeners closed, waiting for %d session(s)", left);
 	ev_timer_init(&d->soft_stop, soft_stop_poll_cb, 0., SOFT_STOP_POLL);
 	d->soft_stop.data = d;
 	ev_timer_again(loop, &d->soft_stop);
@@ -197,29 +191,26 @@ static void soft_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 /*
  * SIGHUP: a new file replaces the old one only if it is valid and its new
- * addresses can be bound; otherwise pgfront runs on as it was.
+ * addresses can be bound; otherwise pgfront runs on as it was. Returns 0 if
+ * the new file was applied.
  */
-static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
+static int reload(struct daemon *d)
 {
-	struct daemon *d = w->data;
 	struct conf *conf;
 	struct hc_engine *health;
 	char err[256];
 
-	(void)loop;
-	(void)revents;
-	log_notice("SIGHUP: reloading %s", d->path);
 	conf = load(d->path, true);
 	if (!conf) {
-		log_err("reload: %s is invalid; running on with the previous configuration", d->path);
-		return;
+		event_log(LOG_LEVEL_ERR, EVENT_RELOAD, "reload: %s is invalid; running on with the previous configuration", d->path);
+		return -1;
 	}
 	health = hc_engine_start_from(d->health, conf, err, sizeof err);
 	if (!health || proxy_reload(d->proxy, conf, health, err, sizeof err) < 0) {
-		log_err("reload: %s; running on with the previous configuration", err);
+		event_log(LOG_LEVEL_ERR, EVENT_RELOAD, "reload: %s; running on with the previous configuration", err);
 		hc_engine_stop(health);
 		free(conf);
-		return;
+		return -1;
 	}
 	hc_engine_stop(d->health);
 	d->health = health;
@@ -231,8 +222,27 @@ static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		log_err("reload: stats page: %s", err);
 	vrrp_reload(d->vrrp, conf);
 	log_set_level(conf->global.log_level);
-	log_notice("reload: %s applied: %d listener(s), %d server(s)", d->path,
+	proxy_set_session_limit(d->proxy, fdlimit_apply(conf));
+	event_log(LOG_LEVEL_NOTICE, EVENT_RELOAD, "reload: %s applied: %d listener(s), %d server(s)", d->path,
 	           conf->nlisteners, conf->nservers);
+	return 0;
+}
+
+static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	log_notice("SIGHUP: reloading %s", d->path);
+	sdnotify_reloading();
+	/* READY=1 either way: systemd's reload job ends with it. */
+	if (reload(d) == 0)
+		sdnotify_ready("%d listener(s), %d server(s)", d->conf->nlisteners,
+		               d->conf->nservers);
+	else
+		sdnotify_ready("reload of %s failed (see the log); running on with the previous "
+		               "configuration", d->path);
 }
 
 static void watch_signals(struct daemon *d)
@@ -252,14 +262,18 @@ static int run(struct daemon *d)
 {
 	char err[256];
 
+	int sessions;
+
 	log_set_level(d->conf->global.log_level);
-	raise_open_files_limit(d->conf);
+	sessions = fdlimit_apply(d->conf);
 	d->loop = ev_default_loop(EVFLAG_AUTO);
+	sdnotify_watchdog_start(d->loop);
 	d->proxy = proxy_create(d->loop, d->conf, err, sizeof err);
 	if (!d->proxy) {
 		log_err("%s", err);
 		return 1;
 	}
+	proxy_set_session_limit(d->proxy, sessions);
 	d->stats_src = (struct stats_sources){ d->conf, d->proxy, NULL, NULL, ev_now(d->loop) };
 	d->stats = stats_start(d->loop, &d->stats_src, err, sizeof err);
 	if (!d->stats) {
@@ -294,6 +308,7 @@ static int run(struct daemon *d)
 	watch_signals(d);
 	log_notice("pgfront %s started with %s: %d listener(s), %d server(s)",
 	           PGFRONT_VERSION, d->conf->path, d->conf->nlisteners, d->conf->nservers);
+	sdnotify_ready("%d listener(s), %d server(s)", d->conf->nlisteners, d->conf->nservers);
 	ev_run(d->loop, 0);
 	proxy_destroy(d->proxy);
 	ev_loop_destroy(d->loop);
@@ -310,6 +325,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
 		return ctl_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return import_main(argc - 1, argv + 1);
 	while ((opt = getopt(argc, argv, "cf:hV")) != -1) {
 		switch (opt) {
 		case 'c':

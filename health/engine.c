@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/events.h"
 #include "common/log.h"
 #include "health/engine_state.h"
 
@@ -88,15 +89,15 @@ static void log_result(const struct pair *p, enum hc_status from, bool changed,
 	if (ev == HC_EVIDENCE_PROOF && r->patroni.timeline)
 		snprintf(tl, sizeof tl, ", timeline %lld", r->patroni.timeline);
 	if (changed && is_single(p)) {
-		log_notice("%s/%s: %s -> %s (%s%s: %s)", listener, server, hc_status_name(from),
+		event_log(LOG_LEVEL_NOTICE, EVENT_HEALTH, "%s/%s: %s -> %s (%s%s: %s)", listener, server, hc_status_name(from),
 		           hc_status_name(h->status), outcome, tl, single_meaning(p, ev));
 	} else if (changed) {
-		log_notice("%s/%s: %s -> %s (%s)", listener, server, hc_status_name(from),
+		event_log(LOG_LEVEL_NOTICE, EVENT_HEALTH, "%s/%s: %s -> %s (%s)", listener, server, hc_status_name(from),
 		           hc_status_name(h->status), outcome);
 	} else if (concluded && ev == HC_EVIDENCE_GONE) {
-		log_notice("%s/%s: DOWN for certain (%s: not the primary)", listener, server, outcome);
+		event_log(LOG_LEVEL_NOTICE, EVENT_HEALTH, "%s/%s: DOWN for certain (%s: not the primary)", listener, server, outcome);
 	} else if (concluded) {
-		log_notice("%s/%s: DOWN for certain (%s: %d failed checks in a row over %.1f s)",
+		event_log(LOG_LEVEL_NOTICE, EVENT_HEALTH, "%s/%s: DOWN for certain (%s: %d failed checks in a row over %.1f s)",
 		           listener, server, outcome, h->failed,
 		           p->check_started - p->failing_since);
 	} else if (ev == HC_EVIDENCE_PROOF || (ev == HC_EVIDENCE_PASS && h->streak == 0)) {
@@ -170,9 +171,9 @@ void engine_conclude(struct pair *p, const char *why)
 		h->streak = 0;
 		h->conclusive = true;
 		note_change(p, from);
-		log_notice("%s/%s: UP -> DOWN (%s)", pair_listener(p)->name, pair_server_name(p), why);
+		event_log(LOG_LEVEL_NOTICE, EVENT_HEALTH, "%s/%s: UP -> DOWN (%s)", pair_listener(p)->name, pair_server_name(p), why);
 	} else if (hc_conclude(h)) {
-		log_notice("%s/%s: DOWN for certain (%s)", pair_listener(p)->name,
+		event_log(LOG_LEVEL_NOTICE, EVENT_HEALTH, "%s/%s: DOWN for certain (%s)", pair_listener(p)->name,
 		           pair_server_name(p), why);
 	} else {
 		return;
@@ -209,6 +210,20 @@ static enum hc_evidence weigh_timeline(const struct pair *p, enum hc_evidence ev
 	return HC_EVIDENCE_DENIAL;
 }
 
+/*
+ * The check could not run for want of a descriptor or of memory: it says
+ * nothing about the server. It is counted and said, and the next one goes
+ * at the usual time; the server's status and streaks stay as they were.
+ */
+static void local_failure(struct pair *p, const struct hc_result *r)
+{
+	p->view.local_failures++;
+	log_limited(&p->engine->local_rl, LOG_LEVEL_ERR, "%s/%s: check not run: %s; "
+	            "not counted against the server (%llu so far)", pair_listener(p)->name,
+	            pair_server_name(p), r->detail, (unsigned long long)p->view.local_failures);
+	engine_schedule(p, next_delay(p));
+}
+
 static void notify_done(struct pair *p, const struct hc_result *r)
 {
 	const struct conf_listener *l = pair_listener(p);
@@ -218,6 +233,10 @@ static void notify_done(struct pair *p, const struct hc_result *r)
 	enum hc_status from = v->health.status;
 	bool changed, concluded;
 
+	if (r->reason == HC_REASON_LOCAL) {
+		local_failure(p, r);
+		return;
+	}
 	v->checks++;
 	if (!hc_evidence_passed(ev))
 		v->failures++;
@@ -263,7 +282,7 @@ static void on_check_timer(struct ev_loop *loop, ev_timer *timer, int revents)
 {
 	struct pair *p = timer->data;
 	const struct conf_member *m = pair_member(p);
-	struct hc_result r = { .reason = HC_REASON_NETWORK };
+	struct hc_result r = { .reason = HC_REASON_LOCAL };
 
 	(void)revents;
 	assert(!p->request);
@@ -271,7 +290,7 @@ static void on_check_timer(struct ev_loop *loop, ev_timer *timer, int revents)
 	if (hc_http_start(p->engine->http, pair_listener(p), &p->engine->conf->servers[m->server],
 	                  &m->t, p, &p->request, r.detail, sizeof r.detail) == 0)
 		return;
-	/* Could not even try (out of memory): a failed check, counted and retried. */
+	/* Could not even try (out of memory): ours, not the server's. */
 	notify_done(p, &r);
 }
 
@@ -431,6 +450,7 @@ struct hc_engine *hc_engine_start(struct ev_loop *loop, const struct conf *conf,
 	e->on_change = on_change;
 	e->arg = arg;
 	e->started = ev_now(loop);
+	e->local_rl = (struct log_ratelimit){ .period = 10, .burst = 5 };
 	for (int l = 0; l < conf->nlisteners; l++) {
 		e->first[l] = e->npairs;
 		e->hunts[l].log_rl = (struct log_ratelimit){ .period = 10, .burst = 10 };
@@ -459,6 +479,20 @@ void hc_engine_stop(struct hc_engine *e)
 		ev_timer_stop(e->loop, &e->pairs[i].timer);
 	hc_http_free(e->http); /* abandons the requests in flight */
 	free(e);
+}
+
+/*
+ * One check in flight per pair, and a second for a moment when a hunt asks
+ * again (the first's socket closes as it is cancelled); curl's multi handle
+ * keeps a wakeup socket pair.
+ */
+int hc_fds_needed(const struct conf *conf)
+{
+	int pairs = 0;
+
+	for (int l = 0; l < conf->nlisteners; l++)
+		pairs += conf->listeners[l].nmembers;
+	return 2 * pairs + 2;
 }
 
 const struct hc_view *hc_view(const struct hc_engine *e, int listener, int member)

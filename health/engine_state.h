@@ -41,6 +41,7 @@ struct hc_engine {
 	double started;          /* ev_now() at start: INIT's downtime counts from here */
 	int first[CONF_MAX_LISTENERS]; /* index in pairs[] of each listener's member 0 */
 	struct hunt hunts[CONF_MAX_LISTENERS];
+	struct log_ratelimit local_rl; /* checks that could not run */
 	int npairs;
 	struct pair pairs[];
 };

@@ -36,6 +36,10 @@ enum hc_reason {
 	HC_REASON_MALFORMED,     /* not an HTTP reply */
 	HC_REASON_TLS,           /* TLS handshake or certificate failed */
 	HC_REASON_NETWORK,       /* other socket errors (unreachable, reset) */
+	/* Ours, not the server's: no descriptor or no memory to even try. Never
+	 * counted toward fall: a balancer short of descriptors must not mark
+	 * healthy servers DOWN and cut their sessions. */
+	HC_REASON_LOCAL,
 };
 
 /* What Patroni's JSON body said (GET /primary and friends). */
@@ -44,6 +48,10 @@ struct hc_patroni {
 	char role[16];           /* master, primary, replica, demoted, ...; "" if absent */
 	char state[24];          /* running, starting, stopping, unknown, ...; "" if absent */
 	long long timeline;      /* 0 if absent */
+	/* xlog: WAL positions in bytes, 0 if absent (no WAL position is 0) */
+	long long wal_position;  /* a primary's current write position */
+	long long wal_received;  /* a replica's: received from its upstream */
+	long long wal_replayed;  /* a replica's: applied */
 };
 
 struct hc_result {
@@ -121,6 +129,7 @@ struct hc_view {
 	uint64_t checks;
 	uint64_t failures;
 	uint64_t down_transitions;
+	uint64_t local_failures; /* checks that could not run (HC_REASON_LOCAL), not in checks */
 	double last_change;      /* ev_now() of the last status change, 0 = never */
 	double downtime;         /* seconds spent DOWN (or INIT), until last_change */
 	long long timeline;      /* of the last proof of a primary, 0 = none */
@@ -177,6 +186,9 @@ void hc_suspect(struct hc_engine *engine, int listener, int member, const char *
 
 /* MAINT: stops checking the pair (its status stays), or resumes at once. */
 void hc_set_paused(struct hc_engine *engine, int listener, int member, bool paused);
+
+/* Descriptors the checks of conf may hold at once: for main's open-files budget. */
+int hc_fds_needed(const struct conf *conf);
 
 const struct hc_view *hc_view(const struct hc_engine *engine, int listener, int member);
 

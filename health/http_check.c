@@ -9,11 +9,13 @@
  */
 #include "health/internal.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -46,6 +48,7 @@ struct hc_request {
 	bool read_body;          /* check_body = patroni: keep it and parse it */
 	size_t body_len;
 	bool body_capped;
+	int socket_errno;        /* socket() failed with it: see open_socket() */
 	char url[URL_MAX];
 	char errbuf[CURL_ERROR_SIZE];
 	LIST_ENTRY(hc_request) entry;
@@ -160,6 +163,30 @@ static CURLcode set_tls(CURL *e, const struct conf_tunables *t)
 	return c;
 }
 
+/*
+ * curl's own socket() call, made here to see its errno: with the process out
+ * of descriptors curl only says "could not connect", which would count
+ * against a server that did nothing wrong.
+ */
+static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct hc_request *r = arg;
+	int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+
+	(void)purpose;
+	if (fd < 0) {
+		r->socket_errno = errno;
+		return CURL_SOCKET_BAD;
+	}
+	return fd;
+}
+
+/* Errors of this process or this host, not of the server checked. */
+static bool local_errno(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+}
+
 static int set_options(struct hc_request *r, const struct conf_listener *l,
                        const struct conf_tunables *t)
 {
@@ -183,6 +210,8 @@ static int set_options(struct hc_request *r, const struct conf_listener *l,
 	    curl_easy_setopt(e, CURLOPT_HTTP09_ALLOWED, 0L) ||
 	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, keep_body) ||
 	    curl_easy_setopt(e, CURLOPT_WRITEDATA, r) ||
+	    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket) ||
+	    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, r) ||
 	    set_method(e, l->check_method, r->read_body))
 		return -1;
 	if (t->check_tls && set_tls(e, t))
@@ -269,6 +298,11 @@ static void deliver(struct hc_http *http, CURL *easy, CURLcode code)
 		code = CURLE_OK;
 	hc_http_classify(&result, code, status, os_errno, r->errbuf, r->expect_status,
 	                 r->timeout_us);
+	if (code != CURLE_OK && local_errno(r->socket_errno)) {
+		result.reason = HC_REASON_LOCAL;
+		snprintf(result.detail, sizeof result.detail, "cannot open a socket: %s",
+		         strerror(r->socket_errno));
+	}
 	/* A cut-off body is no body: judged on the status alone. */
 	if (r->read_body && code == CURLE_OK && !r->body_capped)
 		hc_patroni_parse(r->body, r->body_len, &result.patroni);

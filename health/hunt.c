@@ -14,6 +14,7 @@
  */
 #include <stdio.h>
 
+#include "common/events.h"
 #include "common/log.h"
 #include "health/engine_state.h"
 
@@ -105,7 +106,7 @@ static void track_gap(struct hc_engine *e, int listener, int up, const struct pa
 		h->view.last_gap = now - h->view.gap_since;
 		h->view.gap_seconds += h->view.last_gap;
 		h->view.gap_since = 0;
-		log_notice("%s: %s is the primary%s after %.2f s without one",
+		event_log(LOG_LEVEL_NOTICE, EVENT_PRIMARY, "%s: %s is the primary%s after %.2f s without one",
 		           e->conf->listeners[listener].name, pair_server_name(primary),
 		           primary->view.timeline ? "" : " (no timeline known)", h->view.last_gap);
 	} else if (up != 1 && h->had_primary && !h->view.gap_since) {

@@ -141,6 +141,7 @@ static const char *const reason_names[] = {
 	[HC_REASON_MALFORMED] = "malformed reply",
 	[HC_REASON_TLS] = "tls",
 	[HC_REASON_NETWORK] = "network",
+	[HC_REASON_LOCAL] = "local",
 };
 
 static const char *const evidence_names[] = {

@@ -27,10 +27,18 @@ static void copy_string(json_t *obj, const char *key, char *out, size_t size)
 		strcpy(out, v);
 }
 
+/* A position in bytes, as Patroni writes it (an integer); 0 if absent or odd. */
+static long long wal_field(json_t *xlog, const char *key)
+{
+	json_t *v = json_object_get(xlog, key);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ? json_integer_value(v) : 0;
+}
+
 int hc_patroni_parse(const char *body, size_t len, struct hc_patroni *out)
 {
 	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
-	json_t *timeline;
+	json_t *timeline, *xlog;
 
 	memset(out, 0, sizeof *out);
 	if (!root)
@@ -45,6 +53,12 @@ int hc_patroni_parse(const char *body, size_t len, struct hc_patroni *out)
 	timeline = json_object_get(root, "timeline");
 	if (json_is_integer(timeline) && json_integer_value(timeline) > 0)
 		out->timeline = json_integer_value(timeline);
+	xlog = json_object_get(root, "xlog");
+	if (json_is_object(xlog)) {
+		out->wal_position = wal_field(xlog, "location");
+		out->wal_received = wal_field(xlog, "received_location");
+		out->wal_replayed = wal_field(xlog, "replayed_location");
+	}
 	json_decref(root);
 	return 0;
 }

@@ -2,6 +2,7 @@
  * The operator's commands on one (listener, server): READY, DRAIN, MAINT, and
  * killing its sessions. They come from the stats page or `pgfront ctl`.
  */
+#include "common/events.h"
 #include "common/log.h"
 #include "proxy/internal.h"
 
@@ -30,7 +31,7 @@ void proxy_set_admin(struct proxy *proxy, int listener, int member, enum proxy_a
 	if (from == admin)
 		return;
 	m->admin = admin;
-	log_notice("%s/%s: %s -> %s by the operator (%d open session(s) kept)", l->conf->name,
+	event_log(LOG_LEVEL_NOTICE, EVENT_ADMIN, "%s/%s: %s -> %s by the operator (%d open session(s) kept)", l->conf->name,
 	           server_name(l, member), proxy_admin_name(from), proxy_admin_name(admin),
 	           m->c.sessions);
 	hc_set_paused(proxy->health, listener, member, admin == PROXY_ADMIN_MAINT);
@@ -56,7 +57,7 @@ int proxy_kill_sessions(struct proxy *proxy, int listener, int member)
 		session_end(member_first(m), SESSION_END_KILLED);
 		killed++;
 	}
-	log_notice("%s/%s: %d session(s) killed by the operator", l->conf->name,
+	event_log(LOG_LEVEL_NOTICE, EVENT_ADMIN, "%s/%s: %d session(s) killed by the operator", l->conf->name,
 	           server_name(l, member), killed);
 	return killed;
 }

@@ -101,7 +101,6 @@ static void connect_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 void connect_start(struct session *s, int member)
 {
 	const struct conf_addr *addr = &server_conf(s, member)->address;
-	const int one = 1;
 	int fd;
 
 	session_attach(s, member);
@@ -116,7 +115,7 @@ void connect_start(struct session *s, int member)
 		connect_failed(s, strerror(errno));
 		return;
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	proxy_session_sockopts(s->listener, fd, server_conf(s, member)->name);
 	if (connect(fd, (const struct sockaddr *)&addr->ss, addr->len) == 0) {
 		connected(s);
 		return;

@@ -49,6 +49,7 @@ enum session_end {
 	SESSION_END_KILLED,       /* by the operator */
 	SESSION_END_RELOADED,     /* its listener or server is gone from the configuration */
 	SESSION_END_SHUTDOWN,
+	SESSION_END_NO_MEMORY,    /* no relay buffer could be allocated */
 };
 
 /* One direction of a session: bytes read from `in`'s fd are written to `out`'s. */
@@ -139,6 +140,8 @@ struct proxy {
 	int gone_fd;              /* epoll set of queued clients, for their hangups */
 	ev_io gone_watcher;       /* on gone_fd, while a client is in it */
 	int gone_watched;
+	uint64_t ended_no_memory; /* sessions ended for want of a relay buffer */
+	int session_limit;        /* what the open-files limit allows; -1: global maxconn */
 	bool draining;            /* soft stop: no new clients, sessions go on */
 	bool shutting_down;       /* every session is being closed */
 };
@@ -156,6 +159,10 @@ int listener_bind_addr(const struct conf_addr *addr, char *err, size_t errlen);
 void listener_init_watchers(struct proxy_listener *l);
 void listener_start_accepting(struct proxy_listener *l);
 void listener_free(struct proxy_listener *l);
+void proxy_session_sockopts(struct proxy_listener *l, int fd, const char *peer);
+
+/* fdlimit.c: global maxconn, or fewer if the open-files limit says so. */
+int proxy_client_limit(const struct proxy *proxy);
 
 /* queue.c: routing a session, the queue and the hold. */
 int queue_open(struct proxy *proxy, char *err, size_t errlen);

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 
 #include "common/log.h"
+#include "common/sockopt.h"
 #include "proxy/internal.h"
 
 #define ACCEPTS_PER_WAKEUP 64   /* then let other listeners and sessions run */
@@ -63,12 +64,11 @@ static void format_peer(const struct sockaddr_storage *ss, char *out, size_t len
  * first packet is whole, when it would take a server. */
 static void accept_client(struct proxy_listener *l, int fd, const struct sockaddr_storage *ss)
 {
-	const int one = 1;
 	char client[64];
 	struct session *s;
 
 	format_peer(ss, client, sizeof client);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	proxy_session_sockopts(l, fd, client);
 	s = session_new(l, fd, client);
 	if (!s) {
 		close(fd);
@@ -123,20 +123,37 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+/*
+ * A client's socket, or a server connection, gets TCP_NODELAY and the
+ * listener's keepalive. A failure does not end the session (it relays as
+ * well without them) but is said, rate-limited: without keepalive a dead
+ * peer holds the session until timeout_client.
+ */
+void proxy_session_sockopts(struct proxy_listener *l, int fd, const char *peer)
+{
+	static struct log_ratelimit rl = { .period = 10, .burst = 5 };
+	char err[96];
+
+	if (sockopt_nodelay(fd, err, sizeof err) < 0 ||
+	    sockopt_keepalive(fd, &l->conf->keepalive, err, sizeof err) < 0) {
+		log_limited(&rl, LOG_LEVEL_WARNING, "%s: %s: %s; the session goes on without it",
+		            l->conf->name, peer, err);
+	}
+}
+
 int listener_bind_addr(const struct conf_addr *addr, char *err, size_t errlen)
 {
-	const int one = 1;
 	int fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	/* A VIP that VRRP has not put on this host yet can still be bound. */
-	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
-	if (addr->ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	/* A VIP that VRRP has not put on this host yet can still be bound (freebind). */
+	if (sockopt_listening(fd, addr->ss.ss_family, true, err, errlen) < 0) {
+		close(fd);
+		return -1;
+	}
 	if (bind(fd, (const struct sockaddr *)&addr->ss, addr->len) < 0 ||
 	    listen(fd, SOMAXCONN) < 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
@@ -235,6 +252,7 @@ struct proxy *proxy_create(struct ev_loop *loop, const struct conf *conf,
 	}
 	proxy->loop = loop;
 	proxy->conf = conf;
+	proxy->session_limit = -1;
 	ev_timer_init(&proxy->accept_pause, resume_accepting_cb, ACCEPT_PAUSE, 0.);
 	proxy->accept_pause.data = proxy;
 	if (queue_open(proxy, err, errlen) < 0) {

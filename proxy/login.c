@@ -10,10 +10,12 @@
  * The packet is read without blocking into the session's struct login (the
  * header, then the whole packet, at most PG_STARTUP_MAX_LEN bytes); relay.c
  * writes it to the server once connected and frees it. A session logging in
- * is on proxy->logins and on nothing else: no server registry, no queue, no maxconn. The list is
- * bounded by [global] maxconn; when it is full the oldest login goes (a
- * real client sends its packet within a round trip, so the oldest is a
- * silent one), which keeps descriptors and memory bounded whatever arrives.
+ * is on proxy->logins and on nothing else: no server registry, no queue, no
+ * maxconn. The list is bounded like the sessions (proxy_client_limit():
+ * [global] maxconn, or less if the open files limit says so); when it is
+ * full the oldest login goes (a real client sends its packet within a round
+ * trip, so the oldest is a silent one), which keeps descriptors and memory
+ * bounded whatever arrives.
  */
 #include <assert.h>
 #include <errno.h>
@@ -92,10 +94,14 @@ static void complete(struct session *s)
 		cancel_forward(s);
 		return;
 	}
-	if (proxy->connections >= proxy->conf->global.maxconn) {
-		snprintf(message, sizeof message,
-		         "pgfront: too many connections (global maxconn %d reached)",
-		         proxy->conf->global.maxconn);
+	if (proxy->connections >= proxy_client_limit(proxy)) {
+		if (proxy_client_limit(proxy) < proxy->conf->global.maxconn)
+			snprintf(message, sizeof message, "pgfront: too many connections (%d: the "
+			         "most pgfront's open files limit allows)", proxy_client_limit(proxy));
+		else
+			snprintf(message, sizeof message,
+			         "pgfront: too many connections (global maxconn %d reached)",
+			         proxy->conf->global.maxconn);
 		session_refuse(s, PROXY_REFUSED_MAXCONN, message);
 		return;
 	}
@@ -136,7 +142,7 @@ static void drop_oldest(struct proxy *proxy)
 
 	s->listener->c.login_dropped++;
 	log_limited(&login_rl, LOG_LEVEL_WARNING, "%s: %s: closed after %.3f s without its "
-	            "startup packet, to make room: %zu clients are logging in ([global] maxconn)",
+	            "startup packet, to make room: %zu clients are logging in (maxconn)",
 	            s->listener->conf->name, s->client, ev_now(proxy->loop) - s->started,
 	            proxy->logins.count);
 	session_end(s, SESSION_END_CLIENT_TIMEOUT);
@@ -148,7 +154,7 @@ void login_start(struct session *s)
 	struct proxy_listener *l = s->listener;
 
 	assert(s->state == SESSION_LOGIN);
-	if (proxy->logins.count >= (size_t)proxy->conf->global.maxconn)
+	if (proxy->logins.count >= (size_t)proxy_client_limit(proxy))
 		drop_oldest(proxy);
 	list_push_tail(&proxy->logins, &s->login->node);
 	l->c.logins++;

@@ -106,6 +106,14 @@ int proxy_stop_accepting(struct proxy *proxy);
 void proxy_shutdown(struct proxy *proxy);
 void proxy_destroy(struct proxy *proxy);
 
+/*
+ * Descriptors the proxy holds beside its sessions' two each (binds,
+ * refusals in flight): for main's open-files budget.
+ */
+int proxy_fds_reserved(const struct conf *conf);
+/* Takes at most limit client sessions at once, if below global maxconn; -1: no cap. */
+void proxy_set_session_limit(struct proxy *proxy, int limit);
+
 int proxy_current_connections(const struct proxy *proxy);
 /* Clients accepted that are not sessions: logging in, or having their
  * CancelRequest forwarded. A soft stop waits for them too. */

@@ -20,6 +20,8 @@
 #include "common/log.h"
 #include "proxy/internal.h"
 
+static struct log_ratelimit no_memory_rl = { .period = 10, .burst = 5 };
+
 static struct relay_buf *buf_get(struct proxy *proxy)
 {
 	struct relay_buf *b = proxy->free_bufs;
@@ -142,6 +144,23 @@ static bool flush(struct session *s, struct relay_dir *d)
 }
 
 /*
+ * The source is readable but there is no buffer to read into. Returning
+ * would leave the (level-triggered) watcher active and the loop spinning on
+ * it; pausing would leave a session that may never get memory back. The
+ * session ends, said and counted, and its memory goes back to the others.
+ */
+static void no_buffer(struct session *s)
+{
+	struct proxy *proxy = s->proxy;
+
+	proxy->ended_no_memory++;
+	log_limited(&no_memory_rl, LOG_LEVEL_ERR, "%s: %s: out of memory for a relay buffer: "
+	            "session ended (%llu so far)", s->listener->conf->name, s->client,
+	            (unsigned long long)proxy->ended_no_memory);
+	session_end(s, SESSION_END_NO_MEMORY);
+}
+
+/*
  * One wakeup moves up to RELAY_READS_PER_WAKEUP buffers: a bulk transfer
  * (COPY) then costs fewer trips through epoll, while a chatty session still
  * yields to the others after a bounded amount of work.
@@ -152,8 +171,10 @@ static void on_readable(struct session *s, struct relay_dir *d)
 		struct relay_buf *b = buf_get(s->proxy);
 		ssize_t n;
 
-		if (!b)
-			return; /* out of memory: try again on the next wakeup */
+		if (!b) {
+			no_buffer(s);
+			return;
+		}
 		n = recv(d->in.fd, b->data, RELAY_BUF_SIZE, 0);
 		if (n <= 0) {
 			buf_put(s->proxy, b);

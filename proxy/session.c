@@ -28,6 +28,7 @@ static const char *const end_names[] = {
 	[SESSION_END_KILLED] = "killed by the operator",
 	[SESSION_END_RELOADED] = "removed from the configuration",
 	[SESSION_END_SHUTDOWN] = "pgfront shutting down",
+	[SESSION_END_NO_MEMORY] = "out of memory",
 };
 
 const char *session_end_name(enum session_end why)

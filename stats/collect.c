@@ -35,6 +35,7 @@ static void collect_health(struct stats_member *m, const struct stats_sources *s
 	m->checks = v->checks;
 	m->failures = v->failures;
 	m->down_transitions = v->down_transitions;
+	m->checks_not_run = v->local_failures;
 	since = v->last_change > 0 ? v->last_change : src->started;
 	m->since_change = now - since;
 	/* The engine adds a stretch only when it ends: add the one under way. */
@@ -158,4 +159,6 @@ void stats_collect(struct stats_snapshot *snap, const struct stats_sources *src,
 	for (int i = 0; i < conf->nlisteners; i++)
 		collect_listener(&snap->listeners[i], src, i, now);
 	collect_vrrp(snap, src);
+	stats_collect_nodes(snap, conf);
+	stats_collect_events(snap);
 }

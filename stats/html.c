@@ -309,8 +309,10 @@ static void page_header(struct stats_buf *b, const struct stats_snapshot *snap, 
 void stats_render_html(struct stats_buf *b, const struct stats_snapshot *snap, bool refresh)
 {
 	page_header(b, snap, refresh);
+	stats_html_cluster(b, snap);
 	for (int i = 0; i < snap->nlisteners; i++)
 		listener(b, snap, &snap->listeners[i]);
 	vrrp_panel(b, snap);
+	stats_html_events(b, snap);
 	stats_buf_puts(b, "</main></body></html>\n");
 }

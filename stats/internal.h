@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/events.h"
 #include "conf/conf.h"
 #include "health/health.h"
 #include "proxy/proxy.h"
@@ -135,6 +136,7 @@ struct stats_member {
 	enum proxy_admin admin;
 	struct hc_result last;
 	uint64_t checks, failures, down_transitions;
+	uint64_t checks_not_run;     /* no descriptor or memory to run them: not failures */
 	double since_change;                /* seconds since the last change (or start) */
 	double downtime;                    /* seconds not UP, the current stretch included */
 	struct proxy_server_counters c;
@@ -160,6 +162,24 @@ struct stats_listener {
 	int nmembers;
 };
 
+/*
+ * One server as Patroni describes it, from the newest check of it that
+ * returned Patroni's JSON body (the write port's GET checks do, on every
+ * node: a replica answers 503 with its body).
+ */
+struct stats_node {
+	char name[CONF_NAME_MAX];
+	char address[STATS_ADDR_MAX];
+	bool known;                         /* a body was read at the last check */
+	char seen_by[CONF_NAME_MAX];        /* the listener whose check it came from */
+	struct hc_patroni patroni;
+	bool primary;                       /* role master/primary, state running */
+	/* A replica's replay lag behind the primary's position, in bytes, from
+	 * the two nodes' last checks (which are up to one inter apart); -1 when
+	 * either position is unknown. */
+	long long lag_bytes;
+};
+
 struct stats_snapshot {
 	const char *version;
 	long pid;
@@ -178,9 +198,21 @@ struct stats_snapshot {
 	int nvips[STATS_VRRP_MAX];
 	int nvrrp;
 	bool has_vrrp;                      /* the VRRP module runs (even with 0 instances) */
+	struct stats_node nodes[CONF_MAX_SERVERS];
+	int nnodes;
+	bool any_node_known;                /* a check returned a body: show the cluster */
+	struct event events[EVENTS_KEPT];   /* newest first */
+	int nevents;
+	uint64_t event_totals[EVENT_KIND_COUNT];
 };
 
 void stats_collect(struct stats_snapshot *snap, const struct stats_sources *src, double now);
+
+/* ---- cluster.c: the nodes as Patroni describes them, and the recent events. */
+void stats_collect_nodes(struct stats_snapshot *snap, const struct conf *conf);
+void stats_collect_events(struct stats_snapshot *snap);
+/* The node's role for people: "primary" (running), "replica", "demoted"..., or "unknown". */
+const char *stats_node_role(const struct stats_node *n);
 
 /* ---- status.c: how a server's state is written, shared by every format. */
 #define STATS_STATUS_MAX 24
@@ -210,6 +242,9 @@ void stats_render_html(struct stats_buf *b, const struct stats_snapshot *snap,
 void stats_render_csv(struct stats_buf *b, const struct stats_snapshot *snap);
 void stats_render_json(struct stats_buf *b, const struct stats_snapshot *snap);
 void stats_render_metrics(struct stats_buf *b, const struct stats_snapshot *snap);
+/* html_cluster.c: the page's cluster and recent-events panels. */
+void stats_html_cluster(struct stats_buf *b, const struct stats_snapshot *snap);
+void stats_html_events(struct stats_buf *b, const struct stats_snapshot *snap);
 
 /* ---- admin.c: applies one action; fills msg for the answer and the log.
  * Returns the HTTP status: 200, or 404 for an unknown listener or server. */

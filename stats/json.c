@@ -69,6 +69,7 @@ static void member(struct stats_buf *b, const struct stats_member *m, bool first
 	num(b, "checks", m->checks);
 	num(b, "check_failures", m->failures);
 	num(b, "down_transitions", m->down_transitions);
+	num(b, "checks_not_run", m->checks_not_run);
 	secs(b, "downtime_s", m->downtime);
 	secs(b, "since_change_s", m->since_change);
 	num(b, "sessions", (unsigned)m->c.sessions);
@@ -187,6 +188,49 @@ static void vrrp_instance(struct stats_buf *b, const struct vrrp_view *v, double
 	stats_buf_puts(b, "}");
 }
 
+static void node(struct stats_buf *b, const struct stats_node *n, bool first)
+{
+	const struct hc_patroni *p = &n->patroni;
+
+	if (!first)
+		stats_buf_add(b, ",", 1);
+	stats_buf_puts(b, "{");
+	key(b, "name", true);
+	stats_buf_json(b, n->name);
+	str(b, "address", n->address);
+	key(b, "known", false);
+	stats_buf_puts(b, n->known ? "true" : "false");
+	if (n->known) {
+		str(b, "seen_by", n->seen_by);
+		str(b, "role", p->role);
+		str(b, "state", p->state);
+		key(b, "primary", false);
+		stats_buf_puts(b, n->primary ? "true" : "false");
+		num(b, "timeline", (unsigned long long)p->timeline);
+		num(b, "wal_position", (unsigned long long)p->wal_position);
+		num(b, "wal_received", (unsigned long long)p->wal_received);
+		num(b, "wal_replayed", (unsigned long long)p->wal_replayed);
+	}
+	key(b, "lag_bytes", false);
+	if (n->lag_bytes >= 0)
+		stats_buf_printf(b, "%lld", n->lag_bytes);
+	else
+		stats_buf_puts(b, "null");
+	stats_buf_puts(b, "}");
+}
+
+static void event(struct stats_buf *b, const struct event *e, bool first)
+{
+	if (!first)
+		stats_buf_add(b, ",", 1);
+	stats_buf_puts(b, "{");
+	key(b, "time", true);
+	stats_buf_printf(b, "%.3f", e->time);
+	str(b, "kind", event_kind_name(e->kind));
+	str(b, "text", e->text);
+	stats_buf_puts(b, "}");
+}
+
 void stats_render_json(struct stats_buf *b, const struct stats_snapshot *snap)
 {
 	stats_buf_puts(b, "{\"pgfront\":{");
@@ -202,5 +246,11 @@ void stats_render_json(struct stats_buf *b, const struct stats_snapshot *snap)
 	stats_buf_puts(b, "],\"vrrp\":[");
 	for (int i = 0; i < snap->nvrrp; i++)
 		vrrp_instance(b, &snap->vrrp[i], snap->now, snap->vips[i], snap->nvips[i], i == 0);
+	stats_buf_puts(b, "],\"cluster\":[");
+	for (int i = 0; i < snap->nnodes; i++)
+		node(b, &snap->nodes[i], i == 0);
+	stats_buf_puts(b, "],\"events\":[");
+	for (int i = 0; i < snap->nevents; i++)
+		event(b, &snap->events[i], i == 0);
 	stats_buf_puts(b, "]}\n");
 }

@@ -227,6 +227,28 @@ static const struct family vrrp_families[] = {
 	{ "pgfront_vrrp_adverts_sent_total", "counter", "Advertisements sent", v_sent },
 	{ "pgfront_vrrp_adverts_received_total", "counter", "Advertisements received", v_received },
 };
+
+/* ---- per node, as Patroni describes it (only nodes whose body is known) */
+#define N(field) ((const struct stats_node *)obj)->field
+
+static double n_timeline(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)N(patroni.timeline); }
+static double n_primary(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return N(primary); }
+static double n_wal_position(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)(N(primary) ? N(patroni.wal_position) : N(patroni.wal_replayed)); }
+static double n_lag(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)N(lag_bytes); }
+
+static const struct family node_families[] = {
+	{ "pgfront_patroni_primary", "gauge",
+	  "1 if Patroni's body says the node is a running primary", n_primary },
+	{ "pgfront_patroni_timeline", "gauge", "The node's timeline, per Patroni", n_timeline },
+	{ "pgfront_patroni_wal_position_bytes", "gauge",
+	  "A primary's WAL write position, a replica's replayed position, per Patroni",
+	  n_wal_position },
+};
+#undef N
 #undef UNUSED
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -305,6 +327,10 @@ static void listeners(struct stats_buf *b, const struct stats_snapshot *snap)
 	}
 }
 
+/*
+ * The VRRP instance's label is vrrp_instance: Prometheus gives every scraped
+ * series an `instance` label of its own (the target), and would rename ours.
+ */
 static void vrrp_state_set(struct stats_buf *b, const struct stats_snapshot *snap)
 {
 	static const struct family f = { "pgfront_vrrp_state", "gauge",
@@ -314,7 +340,7 @@ static void vrrp_state_set(struct stats_buf *b, const struct stats_snapshot *sna
 	for (int i = 0; i < snap->nvrrp; i++) {
 		for (int s = VRRP_STATE_INIT; s <= VRRP_STATE_MASTER; s++) {
 			stats_buf_printf(b, "%s{", f.name);
-			label(b, "instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
+			label(b, "vrrp_instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
 			label(b, "state", vrrp_state_name((enum vrrp_state)s), false);
 			value(b, snap->vrrp[i].state == (enum vrrp_state)s);
 		}
@@ -333,7 +359,7 @@ static void vrrp(struct stats_buf *b, const struct stats_snapshot *snap)
 		header(b, &vrrp_families[f]);
 		for (int i = 0; i < snap->nvrrp; i++) {
 			stats_buf_printf(b, "%s{", vrrp_families[f].name);
-			label(b, "instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
+			label(b, "vrrp_instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
 			value(b, vrrp_families[f].value(&snap->vrrp[i], snap));
 		}
 	}
@@ -344,10 +370,71 @@ static void vrrp(struct stats_buf *b, const struct stats_snapshot *snap)
 			if (!key)
 				continue;
 			stats_buf_printf(b, "%s{", discards.name);
-			label(b, "instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
+			label(b, "vrrp_instance", snap->vrrp[i].name ? snap->vrrp[i].name : "", true);
 			label(b, "reason", key, false);
 			value(b, (double)snap->vrrp[i].discards[d]);
 		}
+	}
+}
+
+static void node_role(struct stats_buf *b, const struct stats_node *n, bool first)
+{
+	static const struct family f = { "pgfront_patroni_info", "gauge",
+		"Always 1: the node's role and state as Patroni's last body said", NULL };
+
+	if (first)
+		header(b, &f);
+	stats_buf_printf(b, "%s{", f.name);
+	label(b, "server", n->name, true);
+	label(b, "role", n->patroni.role, false);
+	label(b, "state", n->patroni.state, false);
+	value(b, 1);
+}
+
+static void nodes(struct stats_buf *b, const struct stats_snapshot *snap)
+{
+	static const struct family lag = { "pgfront_patroni_replication_lag_bytes", "gauge",
+		"A replica's replay lag behind the primary's position (from the last checks)", n_lag };
+	bool first = true;
+
+	for (int i = 0; i < snap->nnodes; i++) {
+		if (snap->nodes[i].known) {
+			node_role(b, &snap->nodes[i], first);
+			first = false;
+		}
+	}
+	if (first)
+		return;  /* no body: no Patroni families at all */
+	for (size_t f = 0; f < COUNT(node_families); f++) {
+		header(b, &node_families[f]);
+		for (int i = 0; i < snap->nnodes; i++) {
+			if (!snap->nodes[i].known)
+				continue;
+			stats_buf_printf(b, "%s{", node_families[f].name);
+			label(b, "server", snap->nodes[i].name, true);
+			value(b, node_families[f].value(&snap->nodes[i], snap));
+		}
+	}
+	header(b, &lag);
+	for (int i = 0; i < snap->nnodes; i++) {
+		if (snap->nodes[i].lag_bytes < 0)
+			continue;
+		stats_buf_printf(b, "%s{", lag.name);
+		label(b, "server", snap->nodes[i].name, true);
+		value(b, lag.value(&snap->nodes[i], snap));
+	}
+}
+
+static void events(struct stats_buf *b, const struct stats_snapshot *snap)
+{
+	static const struct family f = { "pgfront_events_total", "counter",
+		"Events of the recent-events panel since start, by kind", NULL };
+
+	header(b, &f);
+	for (int k = 0; k < EVENT_KIND_COUNT; k++) {
+		stats_buf_printf(b, "%s{", f.name);
+		label(b, "kind", event_kind_name((enum event_kind)k), true);
+		value(b, (double)snap->event_totals[k]);
 	}
 }
 
@@ -370,4 +457,6 @@ void stats_render_metrics(struct stats_buf *b, const struct stats_snapshot *snap
 	servers(b, snap);
 	admin_states(b, snap);
 	vrrp(b, snap);
+	nodes(b, snap);
+	events(b, snap);
 }

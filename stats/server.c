@@ -21,6 +21,7 @@
 
 #include "common/list.h"
 #include "common/log.h"
+#include "common/sockopt.h"
 #include "stats/internal.h"
 
 #define STATS_CONN_MAX 64
@@ -358,18 +359,28 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+/* Its socket, its connections, and the one being told it is busy. */
+int stats_fds_needed(const struct conf *conf)
+{
+	return conf->stats.enabled ? STATS_CONN_MAX + 2 : 0;
+}
+
 static int bind_socket(const struct conf_addr *a, char *err, size_t errlen)
 {
-	int one = 1;
 	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	char why[96];
 
 	if (fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (a->ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (sockopt_listening(fd, a->ss.ss_family, false, why, sizeof why) < 0) {
+		snprintf(err, errlen, "cannot listen on %s%s%s:%u: %s",
+		         strchr(a->host, ':') ? "[" : "", a->host, strchr(a->host, ':') ? "]" : "",
+		         (unsigned)a->port, why);
+		close(fd);
+		return -1;
+	}
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 || listen(fd, 64) < 0) {
 		snprintf(err, errlen, "cannot listen on %s%s%s:%u: %s",
 		         strchr(a->host, ':') ? "[" : "", a->host, strchr(a->host, ':') ? "]" : "",

@@ -45,6 +45,9 @@ struct stats_server *stats_start(struct ev_loop *loop, const struct stats_source
  */
 int stats_reload(struct stats_server *server, char *err, size_t errlen);
 
+/* Descriptors the page of conf may hold at once: for main's open-files budget. */
+int stats_fds_needed(const struct conf *conf);
+
 /* Closes the socket and every stats connection; NULL is allowed. */
 void stats_stop(struct stats_server *server);
 

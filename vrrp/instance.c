@@ -53,7 +53,7 @@ static void transition(struct vrrp_instance *in, const struct vrrp_fsm_output *o
 	in->view.state = out->to;
 	in->view.since = ev_now(in->vrrp->loop);
 	in->view.transitions++;
-	log_notice("vrrp %s: %s -> %s (%s)", in->c.name, vrrp_state_name(out->from),
+	event_log(LOG_LEVEL_NOTICE, EVENT_VRRP, "vrrp %s: %s -> %s (%s)", in->c.name, vrrp_state_name(out->from),
 	           vrrp_state_name(out->to), out->cause);
 	if (out->to == VRRP_STATE_MASTER)
 		set_master_text(in, in->ifc.primary);
@@ -116,7 +116,7 @@ static void apply_track(struct vrrp_instance *in, bool has_up_server)
 	after = effective_priority(&in->c, has_up_server);
 	if (after == before)
 		return;
-	log_notice("vrrp %s: priority %d -> %d: listener %s %s", in->c.name, before, after,
+	event_log(LOG_LEVEL_NOTICE, EVENT_VRRP, "vrrp %s: priority %d -> %d: listener %s %s", in->c.name, before, after,
 	           in->c.track_listener_name,
 	           has_up_server ? "has an UP server again" : "has no UP server");
 	vrrp_inst_event(in, VRRP_EV_PRIORITY, after, none);

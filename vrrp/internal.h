@@ -10,6 +10,7 @@
 
 #include <ev.h>
 
+#include "common/events.h"
 #include "common/log.h"
 #include "vrrp/fsm.h"
 #include "vrrp/net.h"

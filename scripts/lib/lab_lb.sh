@@ -12,7 +12,13 @@ WRITE_PORT=5432
 READ_PORT=5433
 STATS_PORT=5000
 
-pgfront_pids() { host_pids "$1" pgfront "$DIR/$1/pgfront.ini"; }
+pgfront_pids() {
+	if (($(from_deb))); then
+		host_pids "$1" pgfront "$DEB_CONF"
+	else
+		host_pids "$1" pgfront "$DIR/$1/pgfront.ini"
+	fi
+}
 haproxy_pids() { host_pids "$1" haproxy "$DIR/$1/haproxy.cfg"; }
 keepalived_pids() { host_pids "$1" keepalived "$DIR/$1/keepalived.conf"; }
 
@@ -215,14 +221,51 @@ vip_by_hand() { [[ -f $DIR/vip-by-hand ]]; }
 
 balancer() { cat "$DIR/balancer" 2>/dev/null; }
 
+# up --from-deb: pgfront from the installed package, run as its unit runs it.
+DEB_CONF=/etc/pgfront/pgfront.ini
+DEB_CAPS=+net_raw,+net_admin,+net_bind_service
+from_deb() { if [[ -f $DIR/from-deb ]]; then echo 1; else echo 0; fi; }
+set_from_deb() {
+	if (($1)); then touch "$DIR/from-deb"; else rm -f "$DIR/from-deb"; fi
+	use_deb_binary
+}
+use_deb_binary() { if (($(from_deb))); then PGFRONT=/usr/sbin/pgfront; fi; }
+
+# LB's own /etc/pgfront: its pgfront.ini, readable by pgfront (as the package
+# makes it), mounted over /etc/pgfront in LB's mount namespace only.
+deb_mount_conf() {
+	local lb=$1 etc=$DIR/$1/etc-pgfront
+	install -d -m 0755 "$etc"
+	install -m 0640 -o root -g pgfront "$DIR/$lb/pgfront.ini" "$etc/pgfront.ini"
+	host_exec "$lb" mountpoint -q /etc/pgfront ||
+		host_exec "$lb" mount --bind "$etc" /etc/pgfront
+}
+
+# As pgfront.service: ExecStartPre (pgfront -c), then User=pgfront with the
+# ambient capabilities of [vrrp] and NoNewPrivileges.
+deb_spawn() {
+	local lb=$1 as_pgfront
+	as_pgfront=(setpriv --reuid=pgfront --regid=pgfront --init-groups --inh-caps=$DEB_CAPS
+		--ambient-caps=$DEB_CAPS --bounding-set=-all,$DEB_CAPS --no-new-privs --)
+	host_exec "$lb" "${DAEMON_ENV[@]}" "${as_pgfront[@]}" "$PGFRONT" -c -f "$DEB_CONF" \
+		>>"$DIR/$lb/pgfront.log" 2>&1 || die "pgfront -c -f $DEB_CONF failed on $lb (see $DIR/$lb/pgfront.log)"
+	host_spawn "$lb" "$DIR/$lb/pgfront.log" "${DAEMON_ENV[@]}" "${as_pgfront[@]}" "$PGFRONT" -f "$DEB_CONF"
+}
+
 # lb_start LB: start LB's balancer daemons that are not running.
 lb_start() {
 	local lb=$1
 	case $(balancer) in
 	pgfront)
 		[[ -n $(pgfront_pids "$lb") ]] && return 0
-		say "starting pgfront on $lb (${HOST_IP[$lb]})"
-		host_spawn "$lb" "$DIR/$lb/pgfront.log" "${DAEMON_ENV[@]}" "$PGFRONT" -f "$DIR/$lb/pgfront.ini"
+		if (($(from_deb))); then
+			say "starting $PGFRONT (package) as user pgfront on $lb (${HOST_IP[$lb]})"
+			deb_mount_conf "$lb"
+			deb_spawn "$lb"
+		else
+			say "starting pgfront on $lb (${HOST_IP[$lb]})"
+			host_spawn "$lb" "$DIR/$lb/pgfront.log" "${DAEMON_ENV[@]}" "$PGFRONT" -f "$DIR/$lb/pgfront.ini"
+		fi
 		await_pid pgfront_pids "$lb" || { tail_lb_logs 20 >&2; die "pgfront on $lb did not start"; }
 		;;
 	haproxy)

@@ -5,7 +5,9 @@ read through the VIP from the client host, down, and nothing left behind.
 The lab runs beside any other (its own namespace prefix and run dir), on
 198.18.145.0/24 inside namespaces it creates, with no route out."""
 
+import json
 import os
+import re
 import subprocess
 import time
 import uuid
@@ -20,6 +22,7 @@ PREFIX = "pgfsmk-"
 ENV = dict(os.environ, PGFRONT_LAB_DIR=RUN_DIR, PGFRONT_LAB_PREFIX=PREFIX,
            PGFRONT=os.path.join(REPO, "pgfront"))
 NODES = {"198.18.145.201", "198.18.145.202", "198.18.145.203"}
+DASHBOARD = os.path.join(REPO, "docs", "grafana-dashboard.json")
 
 
 def lab(*args, timeout=60, check=True):
@@ -88,9 +91,30 @@ def test_up_write_read_through_vip_down(root):
         assert time.monotonic() < deadline, "row not on replica %s after 15 s" % server
         time.sleep(0.2)
 
+    # docs/grafana-dashboard.json asks only for what a balancer exports.
+    scraped = metric_names(lab("exec", "cli", "curl", "-sf", "http://198.18.145.222:5000/metrics"))
+    assert "pgfront_patroni_replication_lag_bytes" in scraped
+    missing = dashboard_metric_names() - scraped
+    assert not missing, "the dashboard queries metrics lb1 does not export: %s" % missing
+
     print(lab("down", timeout=120))
     assert_nothing_left()
     assert "not up" in lab("status", check=False)
+
+
+def metric_names(exposition):
+    return {re.match(r"[a-zA-Z_:][a-zA-Z0-9_:]*", line).group(0)
+            for line in exposition.splitlines() if line and not line.startswith("#")}
+
+
+def dashboard_metric_names():
+    with open(DASHBOARD) as f:
+        doc = json.load(f)
+    queries = [t["expr"] for p in doc["panels"] for t in p["targets"]]
+    queries += [v["definition"] for v in doc["templating"]["list"] if "definition" in v]
+    names = set(re.findall(r"\bpgfront_[a-z_]+", " ".join(queries)))
+    assert len(names) >= 20, names
+    return names
 
 
 def test_down_after_a_half_failed_up(root):

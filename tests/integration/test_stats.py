@@ -256,7 +256,8 @@ def test_metrics_pass_promtool(pgfront, seed_cluster):
 # -- the page in a browser ------------------------------------------------------
 
 class _Rows(HTMLParser):
-    """(listener, server, status) of every server row of the page."""
+    """(listener, server, status) of every server row of the page; the
+    cluster panel's rows come as ("Cluster", server, role)."""
 
     def __init__(self):
         super().__init__()
@@ -320,8 +321,11 @@ def test_page_in_chromium_shows_every_server_and_its_status(pgfront, seed_cluste
     assert dom.returncode == 0, dom.stderr.decode(errors="replace")[-2000:]
     parser = _Rows()
     parser.feed(dom.stdout.decode())
-    shown = {(l, s): st for l, s, st in parser.rows}
+    shown = {(l, s): st for l, s, st in parser.rows if l != "Cluster"}
     assert shown == settled
+    # The cluster panel: what each stub's Patroni body said at the write port's checks.
+    roles = {s: st for l, s, st in parser.rows if l == "Cluster"}
+    assert roles["ubn-pgsql-1"] == "primary" and roles["ubn-pgsql-2"] == "replica", roles
     assert "no [vrrp] instance" in dom.stdout.decode()
     os.makedirs(ARTIFACTS, exist_ok=True)
     for name, size in (("stats.png", "1280,900"), ("stats-phone.png", "390,1400")):
@@ -485,7 +489,7 @@ def test_vrrp_panel_shows_the_instance(pgfront_binary, stats_netns, tmp_path):
         assert "VI_STATS" in html and ">MASTER<" in html and "198.18.145.100/24" in html
         assert "no [vrrp] instance" not in html
         metrics = in_netns("curl", "-sf", "-u", auth, "http://127.0.0.222:7070/metrics").stdout
-        assert b'pgfront_vrrp_state{instance="VI_STATS",state="MASTER"} 1\n' in metrics
+        assert b'pgfront_vrrp_state{vrrp_instance="VI_STATS",state="MASTER"} 1\n' in metrics
         check = subprocess.run(["promtool", "check", "metrics"], input=metrics,
                                capture_output=True, timeout=30)
         assert check.returncode == 0 and check.stdout == b"" and check.stderr == b"", check

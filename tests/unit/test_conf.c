@@ -879,7 +879,37 @@ static void test_timeout_login(void **state)
 	snprintf(text, sizeof text, "[global]\ntimeout_login = 5s\n%s", minimal);
 	assert_int_equal(load(text), -1);
 	assert_non_null(strstr(errs->lines[0], "t.ini:2: [global] timeout_login: 'timeout_login' "
-	                        "belongs in [defaults], a [listen] or a [server] section"));
+	                        "belongs in a [listen] or [defaults] section: it acts per listener"));
+}
+
+static void test_tcp_keepalive(void **state)
+{
+	char text[2048];
+	const struct sockopt_keepalive *ka;
+
+	(void)state;
+	expect_ok(minimal);           /* on by default, a dead peer found in 2 minutes */
+	ka = &conf->listeners[0].keepalive;
+	assert_true(ka->on);
+	assert_int_equal(ka->idle_s, 60);
+	assert_int_equal(ka->intvl_s, 10);
+	assert_int_equal(ka->cnt, 6);
+	snprintf(text, sizeof text, "[global]\ntcp_keepidle = 2m\ntcp_keepcnt = 3\n%s"
+	         "tcp_keepintvl = 5s\n"
+	         "[listen other]\nbind = *:6001\ncheck = HEAD /replica\n"
+	         "tcp_keepalive = off\ntcp_keepcnt = 9\n", minimal);
+	expect_ok(text);
+	ka = &conf->listeners[0].keepalive;   /* [listen] > [global] > built-in, key by key */
+	assert_true(ka->on);
+	assert_int_equal(ka->idle_s, 120);
+	assert_int_equal(ka->intvl_s, 5);
+	assert_int_equal(ka->cnt, 3);
+	ka = &conf->listeners[1].keepalive;
+	assert_false(ka->on);
+	assert_int_equal(ka->idle_s, 120);
+	assert_int_equal(ka->intvl_s, 10);
+	assert_int_equal(ka->cnt, 9);
+	assert_int_equal(conf->global.keepalive.idle_s, 120);
 }
 
 static void test_names(void **state)
@@ -915,6 +945,7 @@ int main(void)
 		cmocka_unit_test(test_seed_cluster),
 		cmocka_unit_test(test_hold_when_down),
 		cmocka_unit_test(test_timeout_login),
+		cmocka_unit_test(test_tcp_keepalive),
 		cmocka_unit_test(test_example_file_loads),
 		cmocka_unit_test(test_builtin_defaults),
 		cmocka_unit_test(test_precedence_server_listen_defaults),

@@ -69,9 +69,17 @@ static void test_parse_real_bodies(void **state)
 	assert_string_equal(p.role, "master");
 	assert_string_equal(p.state, "running");
 	assert_int_equal(p.timeline, 1);
+	assert_int_equal(p.wal_position, 67108864);
+	assert_int_equal(p.wal_replayed, 0);
+	assert_int_equal(hc_patroni_parse(promoting_body, strlen(promoting_body), &p), 0);
+	assert_string_equal(p.role, "replica");
+	assert_int_equal(p.wal_position, 0);
+	assert_int_equal(p.wal_received, 67109200);
+	assert_int_equal(p.wal_replayed, 67109200);
 	assert_int_equal(hc_patroni_parse(stopping_body, strlen(stopping_body), &p), 0);
 	assert_string_equal(p.state, "stopping");
 	assert_int_equal(p.timeline, 0);
+	assert_int_equal(p.wal_position, 0);
 }
 
 static void test_parse_rejects_what_is_not_an_object(void **state)

@@ -336,7 +336,7 @@ static void test_json(void **state)
 	                             "\"login_dropped\":7,\"cancels_forwarded\":8"));
 	assert_non_null(strstr(json, "\"detail\":\"connection refused, \\\"port\\\" 8008\""));
 	assert_non_null(strstr(json, "\"result\":\"not checked yet\",\"code\":\"INI\""));
-	assert_non_null(strstr(json, "\"vrrp\":[]}"));
+	assert_non_null(strstr(json, "\"vrrp\":[],\"cluster\":["));
 	for (const char *p = json; *p; p++) {
 		if (*p == '"')
 			for (p++; *p != '"'; p++)
@@ -405,10 +405,10 @@ static void test_vrrp(void **state)
 	strcpy(snap->vips[0][1], "192.0.2.101/32");
 	snap->nvips[0] = 2;
 	text = render(stats_render_metrics);
-	assert_non_null(strstr(text, "pgfront_vrrp_state{instance=\"VI_01\",state=\"MASTER\"} 1\n"));
-	assert_non_null(strstr(text, "pgfront_vrrp_state{instance=\"VI_01\",state=\"BACKUP\"} 0\n"));
-	assert_non_null(strstr(text, "pgfront_vrrp_priority{instance=\"VI_01\"} 91\n"));
-	assert_non_null(strstr(text, "pgfront_vrrp_discards_total{instance=\"VI_01\","
+	assert_non_null(strstr(text, "pgfront_vrrp_state{vrrp_instance=\"VI_01\",state=\"MASTER\"} 1\n"));
+	assert_non_null(strstr(text, "pgfront_vrrp_state{vrrp_instance=\"VI_01\",state=\"BACKUP\"} 0\n"));
+	assert_non_null(strstr(text, "pgfront_vrrp_priority{vrrp_instance=\"VI_01\"} 91\n"));
+	assert_non_null(strstr(text, "pgfront_vrrp_discards_total{vrrp_instance=\"VI_01\","
 	                             "reason=\"auth\"} 5\n"));
 	text = render(stats_render_json);
 	assert_non_null(strstr(text, "\"state\":\"MASTER\",\"vips\":[\"192.0.2.100/24\","
