@@ -270,24 +270,38 @@ static void idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /*
  * The client's first packet, which the login phase read, goes to the server
- * before anything else, as the client's first bytes; then it is freed. It
- * takes the up direction's buffer, so the client is not read meanwhile.
+ * before anything else, as the client's first bytes; then it is freed. A
+ * fresh connection takes it whole (at most PG_STARTUP_MAX_LEN bytes); what
+ * it does not take waits in the up direction's buffer, like any bytes the
+ * server is slow to take, and the client is not read meanwhile.
  */
 static void send_first(struct session *s)
 {
-	struct relay_buf *b = buf_get(s->proxy);
+	struct login *in = s->login;
+	ssize_t n = send(s->server_fd, in->packet, in->len, MSG_NOSIGNAL);
+	struct relay_buf *b;
 
-	if (!b) {
-		log_err("%s: %s: out of memory for its startup packet", s->listener->conf->name,
-		        s->client);
-		session_end(s, SESSION_END_CLIENT_ERROR);
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		session_end(s, SESSION_END_SERVER_ERROR);
 		return;
 	}
-	memcpy(b->data, s->login->packet, s->login->len);
-	b->len = s->login->len;
+	if (n < 0)
+		n = 0;
+	count_bytes(s, &s->up, (size_t)n);
+	if ((uint32_t)n == in->len) {
+		login_free(s);
+		ev_io_start(s->proxy->loop, &s->up.in);
+		return;
+	}
+	if (!(b = buf_get(s->proxy))) {
+		no_buffer(s);
+		return;
+	}
+	b->len = in->len - (uint32_t)n;
+	memcpy(b->data, in->packet + n, b->len);
+	count_bytes(s, &s->up, b->len);
 	login_free(s);
 	s->up.buf = b;
-	count_bytes(s, &s->up, b->len);
 	flush(s, &s->up);
 }
 
