@@ -31,8 +31,7 @@ static rlim_t reserve(const struct conf *conf)
 int fdlimit_apply(const struct conf *conf)
 {
 	rlim_t spare = reserve(conf);
-	/* 2 per session, and 1 per client logging in (as many as sessions at most). */
-	rlim_t needed = 3 * (rlim_t)conf->global.maxconn + spare;
+	rlim_t needed = 2 * (rlim_t)conf->global.maxconn + spare;
 	struct rlimit rl;
 	long long fit;
 
@@ -48,8 +47,8 @@ int fdlimit_apply(const struct conf *conf)
 	}
 	if (rl.rlim_cur >= needed)
 		return conf->global.maxconn;
-	fit = rl.rlim_cur > spare ? (long long)((rl.rlim_cur - spare) / 3) : 0;
-	log_warning("open files limited to %llu, below the %llu that maxconn %d needs (3 per "
+	fit = rl.rlim_cur > spare ? (long long)((rl.rlim_cur - spare) / 2) : 0;
+	log_warning("open files limited to %llu, below the %llu that maxconn %d needs (2 per "
 	            "client, %llu for listeners, checks, stats, refusals and VRRP): at most %lld "
 	            "client(s) at once, the next ones refused; raise LimitNOFILE (systemd) or "
 	            "ulimit -n", (unsigned long long)rl.rlim_cur, (unsigned long long)needed,

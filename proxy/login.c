@@ -11,11 +11,12 @@
  * header, then the whole packet, at most PG_STARTUP_MAX_LEN bytes); relay.c
  * writes it to the server once connected and frees it. A session logging in
  * is on proxy->logins and on nothing else: no server registry, no queue, no
- * maxconn. The list is bounded like the sessions (proxy_client_limit():
- * [global] maxconn, or less if the open files limit says so); when it is
- * full the oldest login goes (a real client sends its packet within a round
- * trip, so the oldest is a silent one), which keeps descriptors and memory
- * bounded whatever arrives.
+ * maxconn. The list is bounded by the descriptors the sessions leave: each
+ * client of proxy_client_limit() ([global] maxconn, or less if the open
+ * files limit says so) is planned two (daemon/fdlimit.c), a session uses
+ * two and a client logging in one. When it is full the oldest login goes (a
+ * real client sends its packet within a round trip, so the oldest is a
+ * silent one), which keeps descriptors and memory bounded whatever arrives.
  */
 #include <assert.h>
 #include <errno.h>
@@ -136,15 +137,23 @@ static void login_readable_cb(struct ev_loop *loop, ev_io *w, int revents)
 		complete(s);
 }
 
+/* What the sessions leave of the two descriptors planned per client. */
+static size_t logins_max(const struct proxy *proxy)
+{
+	int free_clients = proxy_client_limit(proxy) - proxy->connections;
+
+	return free_clients > 0 ? 2 * (size_t)free_clients : 0;
+}
+
 static void drop_oldest(struct proxy *proxy)
 {
 	struct session *s = LIST_ITEM(proxy->logins.first, struct login, node)->session;
 
 	s->listener->c.login_dropped++;
 	log_limited(&login_rl, LOG_LEVEL_WARNING, "%s: %s: closed after %.3f s without its "
-	            "startup packet, to make room: %zu clients are logging in (maxconn)",
+	            "startup packet, to make room: %zu clients are logging in, %d sessions",
 	            s->listener->conf->name, s->client, ev_now(proxy->loop) - s->started,
-	            proxy->logins.count);
+	            proxy->logins.count, proxy->connections);
 	session_end(s, SESSION_END_CLIENT_TIMEOUT);
 }
 
@@ -154,7 +163,9 @@ void login_start(struct session *s)
 	struct proxy_listener *l = s->listener;
 
 	assert(s->state == SESSION_LOGIN);
-	if (proxy->logins.count >= (size_t)proxy_client_limit(proxy))
+	/* At the limit, even the last one goes: this one is kept whatever, and
+	 * is refused in PostgreSQL's protocol if no session slot frees first. */
+	while (!list_empty(&proxy->logins) && proxy->logins.count >= logins_max(proxy))
 		drop_oldest(proxy);
 	list_push_tail(&proxy->logins, &s->login->node);
 	l->c.logins++;

@@ -54,7 +54,7 @@ struct proxy_listener_counters {
 	int logins;               /* clients whose first packet is not complete yet */
 	uint64_t login_timeouts;  /* closed: no whole first packet within timeout_login */
 	uint64_t login_invalid;   /* closed: the first packet was not PostgreSQL's nor TLS */
-	uint64_t login_dropped;   /* closed, the oldest, to make room: [global] maxconn logging in */
+	uint64_t login_dropped;   /* closed, the oldest, to make room (descriptors, see login.c) */
 	uint64_t cancels_forwarded; /* CancelRequests passed on to the servers */
 };
 

@@ -170,7 +170,7 @@ static const struct family listener_families[] = {
 	{ "pgfront_listener_login_invalid_total", "counter",
 	  "Clients closed for a first packet that is not PostgreSQL's nor TLS", l_login_invalid },
 	{ "pgfront_listener_login_dropped_total", "counter",
-	  "Clients logging in closed, the oldest first, when [global] maxconn were",
+	  "Clients logging in closed, the oldest first, to make room for new ones",
 	  l_login_dropped },
 	{ "pgfront_listener_cancels_forwarded_total", "counter",
 	  "CancelRequests passed on to the servers that may run the query", l_cancels },

@@ -190,20 +190,27 @@ def test_an_invalid_first_packet_is_told_and_closed(pgfront, http_stub, tcp_serv
     assert metric("pgfront_listener_login_invalid_total") == 1
 
 
-def test_when_maxconn_clients_log_in_the_oldest_goes(pgfront, http_stub, tcp_server):
+def test_clients_logging_in_use_what_sessions_leave_the_oldest_goes(pgfront, http_stub,
+                                                                    tcp_server):
+    """maxconn 3: 2 descriptors planned per client, 6 in all. With one
+    session (2 of them), 4 clients may be logging in; a 5th closes the oldest."""
     p, servers = nodes_up(pgfront, http_stub, tcp_server, nodes={"n1": "127.0.0.21"},
                           glob={"maxconn": 3})
-    silent = [socket.create_connection(LISTEN, timeout=5) for _ in range(3)]
+    session = socket.create_connection(LISTEN, timeout=5)
+    session.sendall(startup_message() + b"s")
+    assert session.recv(1) == b"s"
+    silent = [socket.create_connection(LISTEN, timeout=5) for _ in range(4)]
     try:
-        wait_for(lambda: listener_stats()["logins"] == 3, "3 clients logging in")
+        wait_for(lambda: listener_stats()["logins"] == 4, "4 clients logging in")
         with socket.create_connection(LISTEN, timeout=5) as c:
             assert closed_within(silent[0], 3)      # the oldest made room
+            assert not closed_within(silent[1], 0.2)
             c.sendall(startup_message() + b"ok")
             assert c.recv(2) == b"ok"
         doc = listener_stats()
-        assert doc["login_dropped"] == 1 and doc["logins"] == 2
+        assert doc["login_dropped"] == 1 and doc["logins"] == 3
     finally:
-        for c in silent:
+        for c in silent + [session]:
             c.close()
 
 
