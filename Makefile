@@ -15,7 +15,7 @@ UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:.c=)
 PYTEST = /usr/bin/python3 -m pytest
 
-.PHONY: all deps test unit-test integration-test demo drill bench clean
+.PHONY: all deps test unit-test integration-test demo drill soak bench clean
 
 all: pgfront
 
@@ -57,6 +57,10 @@ drill: deps pgfront
 	$(MAKE) -C bench
 	scripts/drill $(DRILL_ARGS)
 
+# Not in CI: minutes to an hour (SOAK_SCALE=small for a short run).
+soak: deps pgfront
+	$(MAKE) -C bench
+	scripts/soak $(SOAK_ARGS)
 
 # --- Installing (binary, systemd unit, man pages) and the Debian package ---
 # README "Install"; the package's files are in debian/.

@@ -49,6 +49,7 @@ struct conf_vrrp {
 	uint64_t garp_delay_us;   /* second burst after this; 0 = none */
 	uint64_t garp_refresh_us; /* a burst this often while MASTER; 0 = off */
 	char notify[CONF_PATH_MAX];                    /* "" = none */
+	uint64_t notify_timeout_us;   /* then SIGTERM, then SIGKILL */
 	int track_listener;       /* index into conf.listeners; -1 = none */
 	char track_listener_name[CONF_NAME_MAX];
 	int track_weight;         /* -254..254, not 0 */

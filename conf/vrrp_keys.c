@@ -364,6 +364,14 @@ static bool set_notify(struct conf_state *st, struct conf_vrrp *v, const char *k
 	return true;
 }
 
+/* keepalived's startup_script_timeout and shutdown_script_timeout: 10 s, at most 1000 s. */
+static bool set_notify_timeout(struct conf_state *st, struct conf_vrrp *v, const char *key,
+                               const char *value)
+{
+	return set_duration(st, key, value, 1 * SEC, 1000 * SEC,
+	                    "expected a duration from 1s to 1000s", &v->notify_timeout_us);
+}
+
 static bool set_track_listener(struct conf_state *st, struct conf_vrrp *v, const char *key,
                                const char *value)
 {
@@ -411,6 +419,7 @@ static const struct vrrp_key_def {
 	[CONF_VK_GARP_DELAY] = { "garp_delay", set_garp_delay },
 	[CONF_VK_GARP_REFRESH] = { "garp_refresh", set_garp_refresh },
 	[CONF_VK_NOTIFY] = { "notify", set_notify },
+	[CONF_VK_NOTIFY_TIMEOUT] = { "notify_timeout", set_notify_timeout },
 	[CONF_VK_TRACK_LISTENER] = { "track_listener", set_track_listener },
 	[CONF_VK_TRACK_WEIGHT] = { "track_weight", set_track_weight },
 };
@@ -450,6 +459,7 @@ static void set_defaults(struct conf_vrrp *v)
 	v->auth_type = CONF_VRRP_AUTH_NONE;
 	v->garp_repeat = 5;
 	v->garp_delay_us = 5 * SEC;
+	v->notify_timeout_us = 10 * SEC;
 	v->track_listener = -1;
 }
 

@@ -8,6 +8,7 @@
 #include <ev.h>
 #include <grp.h>
 #include <pwd.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,9 @@ struct daemon {
 	ev_signal sigterm, sigint, sighup, sigusr1;
 	ev_timer soft_stop;      /* polls until the last session ends */
 	double soft_stop_deadline;
+	bool reloading;          /* the new health engine may speak before it is ours */
+	ev_timer vip_lost;       /* closes the sessions of lost VIPs, from the loop */
+	bool vip_lost_pending[CONF_MAX_VRRP];
 };
 
 static void usage(FILE *out)
@@ -108,16 +112,79 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
+/*
+ * For vrrp's track_listener: has the listener a server left to route to?
+ * A server in MAINT has a frozen status and does not count (the health
+ * engine leaves it out); a DRAINed one does: it is still checked, and it
+ * still serves its sessions, which moving the VIP away would cut.
+ */
+static void track_listener(struct daemon *d, int listener)
+{
+	vrrp_listener_health(d->vrrp, listener,
+	                     d->health && hc_listener_has_up(d->health, listener),
+	                     (double)d->conf->listeners[listener].t.hold_when_down_us / 1e6);
+}
+
 /* Every health change goes through here, to each module that cares. */
 static void health_changed(void *arg, int listener, int member, const struct hc_change *change)
 {
 	struct daemon *d = arg;
 
-	proxy_health_changed(d->proxy, listener, member, change);
-	/* For vrrp's track_listener: has the listener a server left to route to? */
-	vrrp_listener_health(d->vrrp, listener,
-	                     d->health && hc_listener_has_up(d->health, listener),
-	                     (double)d->conf->listeners[listener].t.hold_when_down_us / 1e6);
+	/* During a reload the new engine's indexes are not yet d->conf's: the
+	 * reload feeds vrrp every listener once it is applied. */
+	if (d->reloading)
+		return;
+	/* MAINT's staleness is the proxy's own doing: nothing new for it. */
+	if (!change->stale_changed)
+		proxy_health_changed(d->proxy, listener, member, change);
+	track_listener(d, listener);
+}
+
+/*
+ * Sessions that came through a VIP this balancer no longer holds go at once:
+ * their clients now reach the peer, and they would only hold PostgreSQL
+ * backends until timeout_client. vrrp tells a transition from inside its
+ * own calls (a health change, a reload, an admin action...), so the
+ * closing runs from a timer of its own, never inside the caller's stack.
+ */
+static void vip_lost_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	for (int i = 0; d->vrrp && i < vrrp_count(d->vrrp); i++) {
+		const struct vrrp_view *view = vrrp_view(d->vrrp, i);
+		int closed = 0;
+
+		if (!d->vip_lost_pending[i])
+			continue;
+		d->vip_lost_pending[i] = false;
+		if (view->state == VRRP_STATE_MASTER)
+			continue;   /* back already: its sessions may go on */
+		for (int k = 0; k < view->nvips; k++) {
+			struct sockaddr_in vip = { .sin_family = AF_INET, .sin_addr = view->vips[k].addr };
+
+			closed += proxy_close_sessions_on_addr(d->proxy, (struct sockaddr *)&vip);
+		}
+		if (closed)
+			event_log(LOG_LEVEL_NOTICE, EVENT_VRRP, "vrrp %s: closed %d session(s) that "
+			          "came through its VIPs: no longer MASTER", view->name, closed);
+	}
+}
+
+static void vrrp_changed(void *arg, const struct vrrp_change *change)
+{
+	struct daemon *d = arg;
+
+	if (change->from != VRRP_STATE_MASTER || change->to == VRRP_STATE_MASTER ||
+	    change->instance < 0 || change->instance >= CONF_MAX_VRRP)
+		return;
+	d->vip_lost_pending[change->instance] = true;
+	if (!ev_is_active(&d->vip_lost)) {
+		ev_timer_set(&d->vip_lost, 0., 0.);
+		ev_timer_start(d->loop, &d->vip_lost);
+	}
 }
 
 static void stop_now(struct daemon *d)
@@ -135,6 +202,7 @@ static void stop_now(struct daemon *d)
 	 * counted from now rather than from after hundreds of sessions closed. */
 	vrrp_stop(d->vrrp);
 	d->vrrp = NULL;
+	ev_timer_stop(d->loop, &d->vip_lost);   /* every session closes now */
 	proxy_shutdown(d->proxy);
 	hc_engine_stop(d->health);
 	d->health = NULL;
@@ -205,13 +273,16 @@ static int reload(struct daemon *d)
 		event_log(LOG_LEVEL_ERR, EVENT_RELOAD, "reload: %s is invalid; running on with the previous configuration", d->path);
 		return -1;
 	}
+	d->reloading = true;
 	health = hc_engine_start_from(d->health, conf, err, sizeof err);
 	if (!health || proxy_reload(d->proxy, conf, health, err, sizeof err) < 0) {
+		d->reloading = false;
 		event_log(LOG_LEVEL_ERR, EVENT_RELOAD, "reload: %s; running on with the previous configuration", err);
 		hc_engine_stop(health);
 		free(conf);
 		return -1;
 	}
+	d->reloading = false;
 	hc_engine_stop(d->health);
 	d->health = health;
 	free(d->conf);
@@ -221,6 +292,9 @@ static int reload(struct daemon *d)
 	if (stats_reload(d->stats, err, sizeof err) < 0)
 		log_err("reload: stats page: %s", err);
 	vrrp_reload(d->vrrp, conf);
+	/* Listeners may have moved, come or come back: vrrp hears them all. */
+	for (int i = 0; i < conf->nlisteners; i++)
+		track_listener(d, i);
 	log_set_level(conf->global.log_level);
 	proxy_set_session_limit(d->proxy, fdlimit_apply(conf));
 	event_log(LOG_LEVEL_NOTICE, EVENT_RELOAD, "reload: %s applied: %d listener(s), %d server(s)", d->path,
@@ -267,6 +341,10 @@ static int run(struct daemon *d)
 	log_set_level(d->conf->global.log_level);
 	sessions = fdlimit_apply(d->conf);
 	d->loop = ev_default_loop(EVFLAG_AUTO);
+	/* From here a SIGTERM waits for the loop instead of killing pgfront
+	 * half-started: its listeners answer before the health checks run. */
+	watch_signals(d);
+	log_attach_loop(d->loop);   /* from here on, a slow stderr costs lines, not waits */
 	sdnotify_watchdog_start(d->loop);
 	d->proxy = proxy_create(d->loop, d->conf, err, sizeof err);
 	if (!d->proxy) {
@@ -286,6 +364,9 @@ static int run(struct daemon *d)
 		log_err("%s", err);
 		return 1;
 	}
+	ev_init(&d->vip_lost, vip_lost_cb);
+	d->vip_lost.data = d;
+	vrrp_set_change_cb(d->vrrp, vrrp_changed, d);
 	vrrp_before_setuid(d->vrrp);
 	if (drop_privileges(d->conf->global.user) < 0) {
 		vrrp_stop(d->vrrp);
@@ -305,12 +386,12 @@ static int run(struct daemon *d)
 	d->stats_src.health = d->health;
 	d->stats_src.vrrp = d->vrrp;
 	proxy_start(d->proxy, d->health);
-	watch_signals(d);
 	log_notice("pgfront %s started with %s: %d listener(s), %d server(s)",
 	           PGFRONT_VERSION, d->conf->path, d->conf->nlisteners, d->conf->nservers);
 	sdnotify_ready("%d listener(s), %d server(s)", d->conf->nlisteners, d->conf->nservers);
 	ev_run(d->loop, 0);
 	proxy_destroy(d->proxy);
+	log_flush_and_detach();
 	ev_loop_destroy(d->loop);
 	log_notice("pgfront stopped");
 	return 0;
@@ -365,6 +446,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rc = run(&d);
+	log_flush_and_detach();     /* the lines of a failed start */
 	curl_global_cleanup();
 	free(d.conf);
 	return rc;

@@ -117,7 +117,8 @@ static void log_result(const struct pair *p, enum hc_status from, bool changed,
 bool hc_listener_has_up(const struct hc_engine *e, int listener)
 {
 	for (int m = 0; m < e->conf->listeners[listener].nmembers; m++)
-		if (e->pairs[e->first[listener] + m].view.health.status == HC_STATUS_UP)
+		if (e->pairs[e->first[listener] + m].view.health.status == HC_STATUS_UP &&
+		    !e->pairs[e->first[listener] + m].stale)
 			return true;
 	return false;
 }
@@ -145,15 +146,33 @@ static void note_change(struct pair *p, enum hc_status from)
 	v->last_change = now;
 }
 
-static void tell(struct pair *p, enum hc_status from, bool concluded, const struct hc_result *r)
+static void tell_change(struct pair *p, const struct hc_change *change)
 {
 	struct hc_engine *e = p->engine;
+
+	if (e->on_change)
+		e->on_change(e->arg, p->listener, p->member, change);
+}
+
+static void tell(struct pair *p, enum hc_status from, bool concluded, const struct hc_result *r)
+{
 	struct hc_change change = {
 		.from = from, .to = p->view.health.status, .concluded = concluded, .result = r,
 	};
 
-	if (e->on_change)
-		e->on_change(e->arg, p->listener, p->member, &change);
+	tell_change(p, &change);
+}
+
+/* p->stale just changed: if p is UP, whether it counts for its listener did. */
+static void tell_stale(struct pair *p)
+{
+	enum hc_status status = p->view.health.status;
+	struct hc_change change = {
+		.from = status, .to = status, .stale_changed = true, .result = &p->view.last,
+	};
+
+	if (status == HC_STATUS_UP)
+		tell_change(p, &change);
 }
 
 /*
@@ -231,12 +250,13 @@ static void notify_done(struct pair *p, const struct hc_result *r)
 	struct hc_view *v = &p->view;
 	enum hc_evidence ev = hc_evidence_of(r, l->check_body);
 	enum hc_status from = v->health.status;
-	bool changed, concluded;
+	bool changed, concluded, was_stale = p->stale;
 
 	if (r->reason == HC_REASON_LOCAL) {
 		local_failure(p, r);
 		return;
 	}
+	p->stale = false;        /* checked: its status is a check's again */
 	v->checks++;
 	if (!hc_evidence_passed(ev))
 		v->failures++;
@@ -266,6 +286,8 @@ static void notify_done(struct pair *p, const struct hc_result *r)
 	engine_schedule(p, next_delay(p));
 	if (changed || concluded)
 		tell(p, from, concluded, r);
+	else if (was_stale)
+		tell_stale(p);
 }
 
 static void on_http_done(void *token, const struct hc_result *result)
@@ -321,6 +343,11 @@ void hc_set_paused(struct hc_engine *e, int listener, int member, bool paused)
 	if (p->paused == paused)
 		return;
 	p->paused = paused;
+	/* Stale until its first check after MAINT: a frozen UP proves nothing. */
+	if (paused && !p->stale) {
+		p->stale = true;
+		tell_stale(p);
+	}
 	if (paused)
 		ev_timer_stop(e->loop, &p->timer);
 	else if (!p->request)
@@ -394,8 +421,10 @@ struct hc_engine *hc_engine_start_from(const struct hc_engine *previous,
 		struct pair *p = &e->pairs[i];
 		const struct pair *q = find_previous(previous, p);
 
-		if (q)
+		if (q) {
 			p->view = q->view;
+			p->stale = q->stale;
+		}
 	}
 	for (int l = 0; l < conf->nlisteners; l++)
 		for (int k = 0; k < previous->conf->nlisteners; k++)
@@ -462,7 +491,7 @@ struct hc_engine *hc_engine_start(struct ev_loop *loop, const struct conf *conf,
 			p->member = m;
 		}
 	}
-	e->http = hc_http_new(loop, on_http_done, err, errlen);
+	e->http = hc_http_new(loop, conf, on_http_done, err, errlen);
 	if (!e->http) {
 		free(e);
 		return NULL;

@@ -20,6 +20,7 @@ struct pair {
 	double check_started;    /* ev_now() when the last check started, 0 = never */
 	double failing_since;    /* check_started of the first of the failures in a row */
 	bool paused;             /* MAINT: no checks, the status stays as it was */
+	bool stale;              /* paused, or not checked since: its status vouches for nothing */
 	struct hc_view view;
 };
 

@@ -148,10 +148,13 @@ struct hc_listener_view {
 /*
  * One change of a pair: its status (from != to), or a DOWN that just became
  * conclusive (from == to == DOWN). concluded: the sessions may go now.
+ * stale_changed (from == to): an UP pair was put in MAINT, or had its first
+ * check since MAINT ended: hc_listener_has_up() may have changed.
  */
 struct hc_change {
 	enum hc_status from, to;
 	bool concluded;
+	bool stale_changed;
 	const struct hc_result *result;
 };
 
@@ -197,7 +200,8 @@ static inline bool hc_is_up(const struct hc_engine *engine, int listener, int me
 	return hc_view(engine, listener, member)->health.status == HC_STATUS_UP;
 }
 
-/* Has the listener a server UP, i.e. one it could route to? */
+/* Has the listener a server UP, i.e. one it could route to? A pair in MAINT,
+ * or not checked since, does not count: its UP is frozen, not a check's. */
 bool hc_listener_has_up(const struct hc_engine *engine, int listener);
 
 const struct hc_listener_view *hc_listener_view(const struct hc_engine *engine, int listener);

@@ -8,6 +8,7 @@
  * verdict.c) to engine.c, which decides what it means and what to say.
  */
 #include "health/internal.h"
+#include "health/tls_files.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -46,6 +47,7 @@ struct hc_request {
 	uint64_t timeout_us;
 	double started;          /* monotonic seconds */
 	bool read_body;          /* check_body = patroni: keep it and parse it */
+	struct hc_tls_use tls;   /* check_tls: what to present and trust */
 	size_t body_len;
 	bool body_capped;
 	int socket_errno;        /* socket() failed with it: see open_socket() */
@@ -58,6 +60,13 @@ struct hc_request {
 struct hc_http {
 	struct ev_loop *loop;
 	CURLM *multi;
+	/* TLS sessions, resumed by the next check of the same server: a check
+	 * still opens a new connection, but skips the certificate signatures.
+	 * curl keys a session by host, port and its own TLS options, which do
+	 * not show the client certificate on_ssl_ctx sets: two listeners
+	 * checking one server with different certificates would share it. */
+	CURLSH *share;
+	struct hc_tls_files *tls_files;   /* read and parsed once, at this load */
 	ev_timer timer;          /* the one timeout curl asks for */
 	void (*done)(void *token, const struct hc_result *result);
 	LIST_HEAD(, hc_request) requests;
@@ -136,6 +145,15 @@ static CURLcode set_method(CURL *e, const char *method, bool read_body)
 	return curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 }
 
+/* curl's new TLS context gets what was parsed at the load (tls_files.c). */
+static CURLcode on_ssl_ctx(CURL *e, void *ssl_ctx, void *arg)
+{
+	const struct hc_request *r = arg;
+
+	(void)e;
+	return hc_tls_use_apply(&r->tls, ssl_ctx) == 0 ? CURLE_OK : CURLE_SSL_CERTPROBLEM;
+}
+
 /*
  * A CA file of the check's own is the only trust: it replaces the CA path
  * Debian's libcurl adds by default, which would also trust every public CA
@@ -147,19 +165,23 @@ static CURLcode set_method(CURL *e, const char *method, bool read_body)
  * addresses. Without one, the public CAs vouch for anybody's certificate, so
  * the name must match as well (curl's default).
  */
-static CURLcode set_tls(CURL *e, const struct conf_tunables *t)
+static CURLcode set_tls(struct hc_request *r, const struct conf_tunables *t)
 {
+	CURL *e = r->easy;
 	CURLcode c = curl_easy_setopt(e, CURLOPT_CAPATH, (char *)NULL);
 
-	if (!c && t->check_ca_file[0]) {
-		c = curl_easy_setopt(e, CURLOPT_CAINFO, t->check_ca_file);
+	r->tls = hc_tls_files_for(r->http->tls_files, t);
+	if (!c && r->tls.ca) {
+		/* the store on_ssl_ctx puts in replaces whatever curl would load */
+		c = curl_easy_setopt(e, CURLOPT_CAINFO, (char *)NULL);
 		if (!c)
 			c = curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (!c && t->check_cert_file[0])
-		c = curl_easy_setopt(e, CURLOPT_SSLCERT, t->check_cert_file);
-	if (!c && t->check_key_file[0])
-		c = curl_easy_setopt(e, CURLOPT_SSLKEY, t->check_key_file);
+	if (!c && (r->tls.ca || r->tls.cert)) {
+		c = curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+		if (!c)
+			c = curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, r);
+	}
 	return c;
 }
 
@@ -200,9 +222,11 @@ static int set_options(struct hc_request *r, const struct conf_listener *l,
 	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf) ||
 	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) ||
 	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms) ||
-	    /* each check proves a new connection can be made, as a client's would */
+	    /* each check proves a new connection can be made, as a client's would
+	     * (over TLS, resuming the last session: see struct hc_http) */
 	    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) ||
 	    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) ||
+	    curl_easy_setopt(e, CURLOPT_SHARE, r->http->share) ||
 	    /* http_proxy in the environment must not reroute checks */
 	    curl_easy_setopt(e, CURLOPT_PROXY, "") ||
 	    curl_easy_setopt(e, CURLOPT_USERAGENT, "pgfront-check") ||
@@ -214,7 +238,7 @@ static int set_options(struct hc_request *r, const struct conf_listener *l,
 	    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, r) ||
 	    set_method(e, l->check_method, r->read_body))
 		return -1;
-	if (t->check_tls && set_tls(e, t))
+	if (t->check_tls && set_tls(r, t))
 		return -1;
 	return 0;
 }
@@ -409,24 +433,46 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *arg)
 	return 0;
 }
 
-struct hc_http *hc_http_new(struct ev_loop *loop,
+/* A share handle used by this thread alone: no lock callbacks needed. */
+static CURLSH *session_cache(void)
+{
+	CURLSH *share = curl_share_init();
+
+	if (share && curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION)) {
+		curl_share_cleanup(share);
+		return NULL;
+	}
+	return share;
+}
+
+struct hc_http *hc_http_new(struct ev_loop *loop, const struct conf *conf,
                             void (*done)(void *token, const struct hc_result *result),
                             char *err, size_t errlen)
 {
 	struct hc_http *http;
+	struct hc_tls_files *files;
 	CURLcode c = curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	if (c != CURLE_OK) {
 		snprintf(err, errlen, "curl: %s", curl_easy_strerror(c));
 		return NULL;
 	}
-	http = calloc(1, sizeof *http);
-	if (!http || !(http->multi = curl_multi_init())) {
-		snprintf(err, errlen, "curl: cannot create a multi handle");
-		free(http);
+	files = hc_tls_files_load(conf, err, errlen);
+	if (!files) {
 		curl_global_cleanup();
 		return NULL;
 	}
+	http = calloc(1, sizeof *http);
+	if (!http || !(http->multi = curl_multi_init()) || !(http->share = session_cache())) {
+		snprintf(err, errlen, "curl: cannot create a multi or share handle");
+		if (http && http->multi)
+			curl_multi_cleanup(http->multi);
+		free(http);
+		hc_tls_files_free(files);
+		curl_global_cleanup();
+		return NULL;
+	}
+	http->tls_files = files;
 	http->loop = loop;
 	http->done = done;
 	LIST_INIT(&http->requests);
@@ -454,6 +500,8 @@ void hc_http_free(struct hc_http *http)
 	while ((w = LIST_FIRST(&http->watches)))
 		unwatch(http, w);
 	ev_timer_stop(http->loop, &http->timer);
+	curl_share_cleanup(http->share);   /* after every easy handle that used it */
+	hc_tls_files_free(http->tls_files);
 	free(http);
 	curl_global_cleanup();
 }

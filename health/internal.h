@@ -13,8 +13,9 @@
 struct hc_http;
 struct hc_request;
 
-/* The curl multi handle on loop; done is called once per started check. */
-struct hc_http *hc_http_new(struct ev_loop *loop,
+/* The curl multi handle on loop; done is called once per started check.
+ * Reads the certificate, key and CA files conf's TLS checks name. */
+struct hc_http *hc_http_new(struct ev_loop *loop, const struct conf *conf,
                             void (*done)(void *token, const struct hc_result *result),
                             char *err, size_t errlen);
 /* Abandons checks in flight without calling done for them. */

@@ -50,6 +50,7 @@ enum session_end {
 	SESSION_END_RELOADED,     /* its listener or server is gone from the configuration */
 	SESSION_END_SHUTDOWN,
 	SESSION_END_NO_MEMORY,    /* no relay buffer could be allocated */
+	SESSION_END_VIP_LOST,     /* it came through a VIP this balancer no longer holds */
 };
 
 /* One direction of a session: bytes read from `in`'s fd are written to `out`'s. */

@@ -56,6 +56,7 @@ struct proxy_listener_counters {
 	uint64_t login_invalid;   /* closed: the first packet was not PostgreSQL's nor TLS */
 	uint64_t login_dropped;   /* closed, the oldest, to make room (descriptors, see login.c) */
 	uint64_t cancels_forwarded; /* CancelRequests passed on to the servers */
+	uint64_t vip_lost;        /* closed: they came through a VIP that moved away */
 };
 
 /*
@@ -98,6 +99,16 @@ int proxy_kill_sessions(struct proxy *proxy, int listener, int member);
  */
 int proxy_reload(struct proxy *proxy, const struct conf *conf, struct hc_engine *health,
                  char *err, size_t errlen);
+
+/*
+ * Closes every session whose client connected to addr (the local address of
+ * its client socket: a VIP this balancer no longer holds), in every
+ * listener, queued ones included; logs one line per listener with a count.
+ * The port of addr is ignored. Returns how many. Call it from the loop, not
+ * from inside a proxy_ call or a callback the proxy made.
+ */
+struct sockaddr;
+int proxy_close_sessions_on_addr(struct proxy *proxy, const struct sockaddr *addr);
 
 /* Soft stop: closes the listeners, keeps the sessions; returns how many remain. */
 int proxy_stop_accepting(struct proxy *proxy);

@@ -29,6 +29,7 @@ static const char *const end_names[] = {
 	[SESSION_END_RELOADED] = "removed from the configuration",
 	[SESSION_END_SHUTDOWN] = "pgfront shutting down",
 	[SESSION_END_NO_MEMORY] = "out of memory",
+	[SESSION_END_VIP_LOST] = "its VIP moved to another balancer",
 };
 
 const char *session_end_name(enum session_end why)

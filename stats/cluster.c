@@ -34,7 +34,10 @@ static void find_body(struct stats_node *n, const struct stats_snapshot *snap)
 					continue;
 				n->known = true;
 				n->patroni = m->last.patroni;
-				snprintf(n->seen_by, sizeof n->seen_by, "%s", l->name);
+				/* Both are name buffers of the snapshot: a copy, not a
+				 * snprintf, which GCC suspects of overlapping them. */
+				_Static_assert(sizeof n->seen_by == sizeof l->name, "name sizes");
+				memcpy(n->seen_by, l->name, sizeof n->seen_by);
 				break;
 			}
 		}

@@ -180,6 +180,23 @@ struct stats_node {
 	long long lag_bytes;
 };
 
+/* What became of the stats server's own connections (server.c counts them). */
+enum stats_conn_outcome {
+	STATS_CONN_ACCEPTED,
+	STATS_CONN_REFUSED_BUSY,          /* the cap on connections at once */
+	STATS_CONN_REFUSED_SOURCE,        /* the cap on connections at once from one address */
+	STATS_CONN_TLS_FAILED,
+	STATS_CONN_TIMED_OUT,
+	STATS_CONN_OUTCOME_COUNT,
+};
+
+const char *stats_conn_outcome_name(enum stats_conn_outcome outcome);
+
+struct stats_page_counters {
+	unsigned long conns[STATS_CONN_OUTCOME_COUNT];
+	unsigned long rate_limited;       /* accepting paused: the rate of new connections */
+};
+
 struct stats_snapshot {
 	const char *version;
 	long pid;
@@ -204,6 +221,7 @@ struct stats_snapshot {
 	struct event events[EVENTS_KEPT];   /* newest first */
 	int nevents;
 	uint64_t event_totals[EVENT_KIND_COUNT];
+	struct stats_page_counters page;    /* the stats server's, copied in by server.c */
 };
 
 void stats_collect(struct stats_snapshot *snap, const struct stats_sources *src, double now);

@@ -116,6 +116,7 @@ static void listener(struct stats_buf *b, const struct stats_listener *l, bool f
 	num(b, "login_invalid", l->c.login_invalid);
 	num(b, "login_dropped", l->c.login_dropped);
 	num(b, "cancels_forwarded", l->c.cancels_forwarded);
+	num(b, "sessions_vip_lost", l->c.vip_lost);
 	if (l->writes) {
 		key(b, "primary", false);
 		stats_buf_printf(b, "{\"hunting\":%s,\"timeline\":%lld,\"gaps\":%llu,"

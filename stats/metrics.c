@@ -150,6 +150,8 @@ static double l_login_dropped(const void *obj, const struct stats_snapshot *snap
 { UNUSED; return (double)L(c.login_dropped); }
 static double l_cancels(const void *obj, const struct stats_snapshot *snap)
 { UNUSED; return (double)L(c.cancels_forwarded); }
+static double l_vip_lost(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)L(c.vip_lost); }
 #undef L
 
 static const struct family listener_families[] = {
@@ -174,6 +176,9 @@ static const struct family listener_families[] = {
 	  l_login_dropped },
 	{ "pgfront_listener_cancels_forwarded_total", "counter",
 	  "CancelRequests passed on to the servers that may run the query", l_cancels },
+	{ "pgfront_listener_vip_lost_sessions_total", "counter",
+	  "Sessions closed because the VIP they came through moved to another balancer",
+	  l_vip_lost },
 };
 
 /* ---- per write port (balance single) */
@@ -438,6 +443,24 @@ static void events(struct stats_buf *b, const struct stats_snapshot *snap)
 	}
 }
 
+/* The stats page's own connections: what its limits turned away. */
+static void page(struct stats_buf *b, const struct stats_snapshot *snap)
+{
+	static const struct family conns = { "pgfront_stats_connections_total", "counter",
+		"Connections to the stats page, by outcome", NULL };
+
+	header(b, &conns);
+	for (int o = 0; o < STATS_CONN_OUTCOME_COUNT; o++) {
+		stats_buf_printf(b, "%s{", conns.name);
+		label(b, "outcome", stats_conn_outcome_name((enum stats_conn_outcome)o), true);
+		value(b, (double)snap->page.conns[o]);
+	}
+	stats_buf_printf(b, "# HELP pgfront_stats_rate_limited_total Times the stats page "
+	                 "stopped accepting for a while: new connections came faster than its "
+	                 "rate\n# TYPE pgfront_stats_rate_limited_total counter\n"
+	                 "pgfront_stats_rate_limited_total %lu\n", snap->page.rate_limited);
+}
+
 void stats_render_metrics(struct stats_buf *b, const struct stats_snapshot *snap)
 {
 	stats_buf_puts(b, "# HELP pgfront_info The running pgfront's version\n"
@@ -459,4 +482,5 @@ void stats_render_metrics(struct stats_buf *b, const struct stats_snapshot *snap
 	vrrp(b, snap);
 	nodes(b, snap);
 	events(b, snap);
+	page(b, snap);
 }

@@ -5,9 +5,23 @@
  * unread request bytes do not turn the close into a reset that would destroy
  * the answer in flight.
  *
- * Bounded everywhere, since the port may face anyone: at most STATS_CONN_MAX
- * connections (the next ones get 503), STATS_TIMEOUT seconds for a whole
- * exchange, a fixed input buffer (the parser's limits), and no blocking call.
+ * The port may face anyone, and its work runs on the loop that relays, so
+ * what a client can make it cost before authenticating is bounded:
+ * - STATS_CONN_MAX connections at once (the next get 503), and
+ *   STATS_CONN_PER_SOURCE from one address, so that one client cannot hold
+ *   every slot: a browser opens at most 6 to a host;
+ * - STATS_ACCEPT_RATE new connections per second (a token bucket of
+ *   STATS_ACCEPT_BURST): an HTTPS connection starts with a full handshake,
+ *   about 1 ms of this loop's CPU with a P-256 certificate on a slow 2-core
+ *   VM (several times that with RSA 2048). 40/s bounds it to a few percent
+ *   of the loop, far above what Prometheus, a refreshing browser and
+ *   `pgfront ctl` need. Past it, accepting pauses: the next connections wait
+ *   in the kernel's backlog, costing nothing until their turn;
+ * - STATS_TIMEOUT seconds for a whole exchange, a fixed input buffer (the
+ *   parser's limits), and no blocking call;
+ * - rendering covers at most CONF_MAX_LISTENERS x CONF_MAX_SERVERS rows in
+ *   one pass over a snapshot: its time is bounded by the configuration, not
+ *   by anything the client sends.
  */
 #include <errno.h>
 #include <ev.h>
@@ -25,6 +39,9 @@
 #include "stats/internal.h"
 
 #define STATS_CONN_MAX 64
+#define STATS_CONN_PER_SOURCE 8
+#define STATS_ACCEPT_RATE 40.0    /* new connections per second, on average */
+#define STATS_ACCEPT_BURST 20.0   /* at once, after a quiet while: a dashboard opening */
 #define STATS_TIMEOUT 10.0        /* seconds for request and answer together */
 #define LINGER_TIMEOUT 2.0
 #define ACCEPT_BURST 16
@@ -50,6 +67,7 @@ struct conn {
 	struct stats_buf out;
 	size_t out_off;
 	char peer[64];
+	struct sockaddr_storage addr;  /* the client's, for STATS_CONN_PER_SOURCE */
 	struct list_node node;    /* on server->conns */
 };
 
@@ -59,7 +77,10 @@ struct stats_server {
 	int fd;                   /* -1: no [stats] section */
 	struct conf_addr bound;   /* what fd listens on */
 	ev_io accept_io;
-	ev_timer accept_pause;
+	ev_timer accept_pause;    /* out of descriptors, or of tokens */
+	double tokens;            /* new connections allowed now, up to STATS_ACCEPT_BURST */
+	double tokens_at;         /* ev_now() of the last refill */
+	struct stats_page_counters counters;
 	struct ssl_ctx_st *tls;
 	struct list conns;        /* open connections, at most STATS_CONN_MAX */
 	struct stats_snapshot *snap;
@@ -167,6 +188,7 @@ static void conn_answer(struct conn *c, enum stats_parse rc, const struct stats_
 {
 	struct stats_server *s = c->server;
 
+	s->snap->page = s->counters;
 	stats_route(s->src, s->snap, ev_now(s->loop), rc, req, c->peer, &c->out);
 	if (c->out.failed) {
 		conn_close(c);
@@ -235,6 +257,7 @@ static void conn_handshake(struct conn *c)
 		conn_wait(c, want);
 		break;
 	default:
+		c->server->counters.conns[STATS_CONN_TLS_FAILED]++;
 		log_limited(&c->server->rl, LOG_LEVEL_INFO, "stats: TLS handshake with %s failed",
 		            c->peer);
 		conn_close(c);
@@ -261,9 +284,11 @@ static void conn_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (c->state != CONN_LINGERING)
+	if (c->state != CONN_LINGERING) {
+		c->server->counters.conns[STATS_CONN_TIMED_OUT]++;
 		log_limited(&c->server->rl, LOG_LEVEL_INFO, "stats: %s timed out after %.0f s",
 		            c->peer, STATS_TIMEOUT);
+	}
 	conn_close(c);
 }
 
@@ -282,21 +307,61 @@ static void format_peer(const struct sockaddr_storage *ss, char *buf, size_t siz
 	}
 }
 
-/* Over the cap: a one-line 503, sent only if it fits the socket now. */
-static void refuse_busy(struct stats_server *s, int fd, const char *peer)
+static const char *const outcome_names[] = {
+	[STATS_CONN_ACCEPTED] = "accepted",
+	[STATS_CONN_REFUSED_BUSY] = "refused_busy",
+	[STATS_CONN_REFUSED_SOURCE] = "refused_per_source",
+	[STATS_CONN_TLS_FAILED] = "tls_failed",
+	[STATS_CONN_TIMED_OUT] = "timed_out",
+};
+
+const char *stats_conn_outcome_name(enum stats_conn_outcome outcome)
+{
+	return (unsigned)outcome < STATS_CONN_OUTCOME_COUNT ? outcome_names[outcome] : "?";
+}
+
+/* Over a cap: a one-line 503, sent only if it fits the socket now. */
+static void refuse_busy(struct stats_server *s, int fd, const char *peer,
+                        enum stats_conn_outcome why)
 {
 	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain"
 		"\r\nContent-Length: 36\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
 		"503: too many stats connections now\n";
 
+	s->counters.conns[why]++;
 	if (!s->tls)
 		(void)!send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-	log_limited(&s->rl, LOG_LEVEL_WARNING, "stats: %s refused: %d connections already",
-	            peer, STATS_CONN_MAX);
+	if (why == STATS_CONN_REFUSED_SOURCE)
+		log_limited(&s->rl, LOG_LEVEL_WARNING, "stats: %s refused: %d connections "
+		            "from that address already", peer, STATS_CONN_PER_SOURCE);
+	else
+		log_limited(&s->rl, LOG_LEVEL_WARNING, "stats: %s refused: %d connections already",
+		            peer, STATS_CONN_MAX);
 	close(fd);
 }
 
-static void conn_new(struct stats_server *s, int fd, const char *peer)
+static bool same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		               &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+	return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+	       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+}
+
+static int conns_from(const struct stats_server *s, const struct sockaddr_storage *addr)
+{
+	int n = 0;
+
+	for (const struct list_node *i = s->conns.first; i; i = i->next)
+		n += same_address(&LIST_ITEM(i, const struct conn, node)->addr, addr);
+	return n;
+}
+
+static void conn_new(struct stats_server *s, int fd, const char *peer,
+                     const struct sockaddr_storage *addr)
 {
 	struct conn *c = calloc(1, sizeof *c);
 
@@ -309,8 +374,10 @@ static void conn_new(struct stats_server *s, int fd, const char *peer)
 		close(fd);
 		return;
 	}
+	s->counters.conns[STATS_CONN_ACCEPTED]++;
 	c->server = s;
 	c->fd = fd;
+	c->addr = *addr;
 	c->state = c->ssl ? CONN_HANDSHAKE : CONN_READING;
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	list_push_head(&s->conns, &c->node);
@@ -330,32 +397,59 @@ static void accept_resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_io_start(loop, &s->accept_io);
 }
 
+static void accept_pause(struct stats_server *s, double seconds)
+{
+	ev_io_stop(s->loop, &s->accept_io);
+	ev_timer_set(&s->accept_pause, seconds, 0.);
+	ev_timer_start(s->loop, &s->accept_pause);
+}
+
+/* One token per new connection; false (and accepting paused) when none is left. */
+static bool take_token(struct stats_server *s)
+{
+	double now = ev_now(s->loop);
+
+	s->tokens += (now - s->tokens_at) * STATS_ACCEPT_RATE;
+	if (s->tokens > STATS_ACCEPT_BURST)
+		s->tokens = STATS_ACCEPT_BURST;
+	s->tokens_at = now;
+	if (s->tokens >= 1.0) {
+		s->tokens -= 1.0;
+		return true;
+	}
+	s->counters.rate_limited++;
+	accept_pause(s, (1.0 - s->tokens) / STATS_ACCEPT_RATE);
+	return false;
+}
+
 static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct stats_server *s = w->data;
 
+	(void)loop;
 	(void)revents;
-	for (int i = 0; i < ACCEPT_BURST; i++) {
+	for (int i = 0; i < ACCEPT_BURST && take_token(s); i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof ss;
 		char peer[64];
 		int fd = accept4(s->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
+			s->tokens += 1.0;     /* nobody took it */
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 				log_limited(&s->rl, LOG_LEVEL_WARNING, "stats: accept: %s; pausing",
 				            strerror(errno));
-				ev_io_stop(loop, &s->accept_io);
-				ev_timer_set(&s->accept_pause, ACCEPT_PAUSE, 0.);
-				ev_timer_start(loop, &s->accept_pause);
+				accept_pause(s, ACCEPT_PAUSE);
 			}
 			return;
 		}
 		format_peer(&ss, peer, sizeof peer);
 		if (s->conns.count >= STATS_CONN_MAX)
-			refuse_busy(s, fd, peer);
+			refuse_busy(s, fd, peer, STATS_CONN_REFUSED_BUSY);
+		else if (conns_from(s, &ss) >= STATS_CONN_PER_SOURCE)
+			refuse_busy(s, fd, peer, STATS_CONN_REFUSED_SOURCE);
 		else
-			conn_new(s, fd, peer);
+			conn_new(s, fd, peer, &ss);
 	}
 }
 
@@ -463,6 +557,8 @@ struct stats_server *stats_start(struct ev_loop *loop, const struct stats_source
 	s->src = src;
 	s->fd = -1;
 	s->rl = (struct log_ratelimit){ .period = 10.0, .burst = 5 };
+	s->tokens = STATS_ACCEPT_BURST;
+	s->tokens_at = ev_now(loop);
 	ev_timer_init(&s->accept_pause, accept_resume_cb, ACCEPT_PAUSE, 0.);
 	s->accept_pause.data = s;
 	if (apply(s, err, errlen) < 0) {

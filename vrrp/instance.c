@@ -19,7 +19,8 @@ static int effective_priority(const struct conf_vrrp *c, bool up)
 {
 	int p = c->priority;
 
-	if (c->track_listener < 0 || p == VRRP_PRIO_OWNER)
+	/* The name: the index is -1 while a reload has taken the listener away. */
+	if (!c->track_listener_name[0] || p == VRRP_PRIO_OWNER)
 		return p;
 	/* keepalived's track weight: a negative one while failing, a positive one while fine. */
 	if ((c->track_weight < 0 && !up) || (c->track_weight > 0 && up))
@@ -61,6 +62,13 @@ static void transition(struct vrrp_instance *in, const struct vrrp_fsm_output *o
 		in->view.master[0] = '\0';
 	if (in->c.notify[0])
 		vrrp_notify(in->vrrp, in);
+	if (in->vrrp->on_change) {
+		struct vrrp_change change = {
+			.instance = (int)(in - in->vrrp->inst), .from = out->from, .to = out->to,
+		};
+
+		in->vrrp->on_change(in->vrrp->on_change_arg, &change);
+	}
 }
 
 /* The actions in the order the RFC sends them: leave first, then arrive. */
@@ -76,8 +84,7 @@ static void act(struct vrrp_instance *in, unsigned actions)
 		vrrp_tx_vips(in, true);
 	if (actions & VRRP_ACT_SEND_ADVERT)
 		vrrp_tx_advert(in, in->fsm.priority);
-	if (actions & VRRP_ACT_ADD_VIPS)
-		vrrp_tx_garp_start(in);
+	/* The gratuitous ARPs follow once netlink says the VIPs are there. */
 }
 
 void vrrp_inst_event(struct vrrp_instance *in, enum vrrp_event event, int priority,
@@ -183,6 +190,8 @@ static void init_view(struct vrrp_instance *in)
 	view->state = VRRP_STATE_INIT;
 	view->priority_configured = in->c.priority;
 	view->priority_advertised = in->fsm.priority;
+	view->vips = in->c.vips;
+	view->nvips = in->c.nvips;
 }
 
 static void init_expect(struct vrrp_instance *in)

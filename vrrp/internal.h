@@ -10,6 +10,7 @@
 
 #include <ev.h>
 
+#include "common/list.h"
 #include "common/events.h"
 #include "common/log.h"
 #include "vrrp/fsm.h"
@@ -18,6 +19,13 @@
 #include "vrrp/vrrp.h"
 
 struct vrrp_child;
+
+/* What a netlink request does to one VIP (nlq.c). */
+enum vrrp_nl_kind {
+	VRRP_NL_ADD,
+	VRRP_NL_DEL,
+	VRRP_NL_STALE,                   /* removal at start: a crash left it there */
+};
 
 struct vrrp_instance {
 	struct vrrp *vrrp;
@@ -34,18 +42,27 @@ struct vrrp_instance {
 	struct vrrp_view view;
 	bool track_up;                   /* the tracked listener has an UP server */
 	ev_timer track_grace;            /* its loss is not yet in the priority */
-	bool vips_on;                    /* added by us, not yet removed */
+	bool vips_on;                    /* added by us (or asked), not yet removed */
+	int vip_adds_pending;            /* VIP additions not answered yet */
 	struct log_ratelimit discard_rl;
 	struct log_ratelimit send_rl;
 };
 
 struct vrrp {
 	struct ev_loop *loop;
+	vrrp_change_fn *on_change;
+	void *on_change_arg;
 	int nl_fd;                       /* rtnetlink, shared by the instances */
+	ev_io nl_io;                     /* its answers */
+	ev_timer nl_timer;               /* the oldest request unanswered */
+	struct list nl_pending;          /* requests in flight, oldest first */
+	uint32_t nl_seq;
+	struct log_ratelimit nl_rl;
 	int arp_fd;                      /* AF_PACKET, shared */
 	int n;
 	struct vrrp_instance *inst;
-	struct vrrp_child *children;     /* notify scripts still running */
+	struct list notify_running;      /* notify scripts running (struct vrrp_child) */
+	struct list notify_waiting;      /* and waiting for a turn, oldest first */
 };
 
 /* instance.c */
@@ -66,6 +83,15 @@ void vrrp_tx_vips(struct vrrp_instance *in, bool add);
 void vrrp_tx_remove_stale(struct vrrp_instance *in);
 void vrrp_tx_garp_start(struct vrrp_instance *in);
 void vrrp_tx_garp_stop(struct vrrp_instance *in);
+
+/* tx.c: the answer to one VIP request (0, or -errno). */
+void vrrp_tx_vip_done(struct vrrp_instance *in, enum vrrp_nl_kind kind, int vip, int error);
+
+/* nlq.c: VIP requests on the shared rtnetlink socket, answered from the loop. */
+void vrrp_nlq_init(struct vrrp *v);
+void vrrp_nlq_submit(struct vrrp_instance *in, enum vrrp_nl_kind kind, int vip);
+void vrrp_nlq_drain(struct vrrp *v, double timeout);
+void vrrp_nlq_free(struct vrrp *v);
 
 /* notify.c */
 void vrrp_notify(struct vrrp *v, const struct vrrp_instance *in);

@@ -24,10 +24,15 @@ struct vrrp_iface {
 int vrrp_iface_lookup(const struct conf_vrrp *c, struct vrrp_iface *out,
                       char *err, size_t errlen);
 
-/* rtnetlink.c: a NETLINK_ROUTE socket for RTM_NEWADDR / RTM_DELADDR. */
+/* rtnetlink.c: a non-blocking NETLINK_ROUTE socket for RTM_NEWADDR / RTM_DELADDR. */
 int vrrp_nl_open(char *err, size_t errlen);
-/* Adds or removes addr/prefix on ifindex. 0, or -errno (EEXIST, EADDRNOTAVAIL...). */
-int vrrp_nl_addr(int fd, bool add, int ifindex, const struct conf_vip *vip);
+/* Asks to add or remove addr/prefix on ifindex, acknowledged under seq. 0, or -errno. */
+int vrrp_nl_request(int fd, uint32_t seq, bool add, int ifindex, const struct conf_vip *vip);
+/* One acknowledgement: error 0, or -errno (EEXIST, EADDRNOTAVAIL...). */
+typedef void vrrp_nl_ack_fn(void *arg, uint32_t seq, int error);
+/* Reads what the socket holds now, fn once per acknowledgement; never waits.
+ * 0, or -errno (ENOBUFS: answers were lost). */
+int vrrp_nl_read_acks(int fd, vrrp_nl_ack_fn *fn, void *arg);
 
 /* sock.c: the raw VRRP socket, bound to the interface, joined to 224.0.0.18
  * unless the instance sends by unicast. */

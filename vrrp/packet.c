@@ -15,18 +15,29 @@
 
 #define IPV4_MIN_HEADER 20
 
-uint16_t vrrp_checksum(const void *data, size_t len)
+/* RFC 1071's running sum of 16-bit words, not yet folded: ranges that start
+ * at an even offset add up. At most 64 KiB, so 32 bits never overflow. */
+static uint32_t sum_words(const uint8_t *p, size_t len)
 {
-	const uint8_t *p = data;
 	uint32_t sum = 0;
 
 	for (; len > 1; p += 2, len -= 2)
 		sum += (uint32_t)(p[0] << 8 | p[1]);
 	if (len)
 		sum += (uint32_t)(p[0] << 8);
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
+}
+
+uint16_t vrrp_checksum(const void *data, size_t len)
+{
+	return fold(sum_words(data, len));
 }
 
 size_t vrrp_advert_encode(const struct vrrp_advert *adv, uint8_t *buf, size_t size)
@@ -85,7 +96,6 @@ static void read_fields(const uint8_t *v, struct vrrp_rx *rx)
 {
 	struct vrrp_advert *adv = &rx->adv;
 	size_t len = VRRP_ADVERT_LEN(v[3]);
-	uint8_t copy[VRRP_ADVERT_LEN(VRRP_MAX_ADDRS)];
 
 	adv->vrid = v[1];
 	adv->priority = v[2];
@@ -96,10 +106,15 @@ static void read_fields(const uint8_t *v, struct vrrp_rx *rx)
 	for (int i = 0; i < adv->naddrs; i++)
 		memcpy(&adv->addrs[i].s_addr, v + VRRP_FIXED_LEN + 4 * i, 4);
 	memcpy(adv->auth_data, v + len - VRRP_AUTH_LEN, VRRP_AUTH_LEN);
-	/* What the sender should have written: the sum with the field zeroed. */
-	memcpy(copy, v, len);
-	copy[6] = copy[7] = 0;
-	rx->checksum_want = vrrp_checksum(copy, len);
+	/*
+	 * What the sender should have written: the sum with the field zeroed,
+	 * over "the entire VRRP message" (5.3.8), i.e. every byte the IP header
+	 * says follows it, not only the bytes the address count declares:
+	 * bytes past the advert are covered too, or a sender could append
+	 * anything to a valid advert (keepalived sums the received length too).
+	 */
+	rx->checksum_want = fold(sum_words(v, 6) + sum_words(v + VRRP_FIXED_LEN,
+	                                                     rx->vrrp_len - VRRP_FIXED_LEN));
 }
 
 static bool auth_matches(const struct vrrp_advert *adv, const struct vrrp_expect *want)

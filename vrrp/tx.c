@@ -50,43 +50,52 @@ static void vip_text(const struct conf_vip *vip, char *buf, size_t size)
 	snprintf(buf, size, "%s/%d", addr, vip->prefix);
 }
 
+/* Asks for the VIPs to be added or removed; the answers come to vrrp_tx_vip_done(). */
 void vrrp_tx_vips(struct vrrp_instance *in, bool add)
 {
-	char text[INET_ADDRSTRLEN + 4];
-
-	for (int i = 0; i < in->c.nvips; i++) {
-		const struct conf_vip *vip = &in->c.vips[i];
-		int rc = vrrp_nl_addr(in->vrrp->nl_fd, add, in->ifc.index, vip);
-
-		vip_text(vip, text, sizeof text);
-		/* Already there (added) or already gone (removed): the goal is reached. */
-		if (rc == 0 || (add && rc == -EEXIST) || (!add && rc == -EADDRNOTAVAIL))
-			log_info("vrrp %s: %s %s %s", in->c.name, text, add ? "added to" : "removed from",
-			         in->c.interface);
-		else
-			log_err("vrrp %s: cannot %s %s %s %s: %s", in->c.name, add ? "add" : "remove",
-			        text, add ? "to" : "from", in->c.interface, strerror(-rc));
-	}
 	in->vips_on = add;
+	if (add)
+		in->vip_adds_pending += in->c.nvips;
+	for (int i = 0; i < in->c.nvips; i++)
+		vrrp_nlq_submit(in, add ? VRRP_NL_ADD : VRRP_NL_DEL, i);
 }
 
 /* At start no instance is MASTER: a VIP on the interface was left by a crash. */
 void vrrp_tx_remove_stale(struct vrrp_instance *in)
 {
+	for (int i = 0; i < in->c.nvips; i++)
+		vrrp_nlq_submit(in, VRRP_NL_STALE, i);
+}
+
+void vrrp_tx_vip_done(struct vrrp_instance *in, enum vrrp_nl_kind kind, int vip, int error)
+{
 	char text[INET_ADDRSTRLEN + 4];
+	bool add = kind == VRRP_NL_ADD;
 
-	for (int i = 0; i < in->c.nvips; i++) {
-		const struct conf_vip *vip = &in->c.vips[i];
-		int rc = vrrp_nl_addr(in->vrrp->nl_fd, false, in->ifc.index, vip);
-
-		vip_text(vip, text, sizeof text);
-		if (rc == 0)
+	vip_text(&in->c.vips[vip], text, sizeof text);
+	if (error == -ECANCELED) {
+		log_debug("vrrp %s: request to %s %s superseded", in->c.name,
+		          add ? "add" : "remove", text);
+	} else if (kind == VRRP_NL_STALE) {
+		if (error == 0)
 			log_notice("vrrp %s: removed %s from %s, found there at start while not MASTER",
 			           in->c.name, text, in->c.interface);
-		else if (rc != -EADDRNOTAVAIL)
+		else if (error != -EADDRNOTAVAIL)
 			log_err("vrrp %s: cannot remove %s from %s: %s", in->c.name, text,
-			        in->c.interface, strerror(-rc));
+			        in->c.interface, strerror(-error));
+		return;
+	} else if (error == 0 || (add && error == -EEXIST) || (!add && error == -EADDRNOTAVAIL)) {
+		/* Already there (added) or already gone (removed): the goal is reached. */
+		log_info("vrrp %s: %s %s %s", in->c.name, text, add ? "added to" : "removed from",
+		         in->c.interface);
+	} else {
+		log_err("vrrp %s: cannot %s %s %s %s: %s", in->c.name, add ? "add" : "remove",
+		        text, add ? "to" : "from", in->c.interface, strerror(-error));
 	}
+	/* The VIPs are in place: now the gratuitous ARPs, unless MASTER was left meanwhile. */
+	if (add && --in->vip_adds_pending == 0 && in->vips_on &&
+	    in->fsm.state == VRRP_STATE_MASTER)
+		vrrp_tx_garp_start(in);
 }
 
 static void garp_burst(struct vrrp_instance *in)

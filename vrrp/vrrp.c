@@ -42,6 +42,7 @@ const char *vrrp_discard_name(enum vrrp_discard reason)
 
 static void close_all(struct vrrp *v)
 {
+	vrrp_nlq_free(v);
 	for (int i = 0; i < v->n; i++)
 		if (v->inst[i].fd >= 0)
 			close(v->inst[i].fd);
@@ -68,6 +69,7 @@ static int open_all(struct vrrp *v, const struct conf *conf, char *err, size_t e
 	}
 	if ((v->nl_fd = vrrp_nl_open(err, errlen)) < 0 || (v->arp_fd = vrrp_arp_open(err, errlen)) < 0)
 		return -1;
+	vrrp_nlq_init(v);
 	for (int i = 0; i < conf->nvrrps; i++) {
 		v->n = i + 1;
 		if (vrrp_inst_open(&v->inst[i], v, &conf->vrrps[i], err, errlen) < 0)
@@ -113,6 +115,8 @@ void vrrp_stop(struct vrrp *vrrp)
 		return;
 	for (int i = 0; i < vrrp->n; i++)
 		vrrp_inst_stop(&vrrp->inst[i]);
+	if (vrrp->nl_fd >= 0)
+		vrrp_nlq_drain(vrrp, 1.0);
 	vrrp_notify_forget(vrrp);
 	close_all(vrrp);
 }
@@ -154,6 +158,30 @@ static bool same_instance(const struct conf_vrrp *a, const struct conf_vrrp *b)
 	return memcmp(&x, &y, sizeof x) == 0;
 }
 
+/*
+ * Listener indexes may have moved: follow the tracked one by name, every
+ * time. The name, not the index, says whether the instance tracks one: a
+ * listener a reload removed may come back with the next, and is followed
+ * again (its new checks then set the priority, as at start).
+ */
+static void follow_track(struct vrrp_instance *in, const struct conf *conf)
+{
+	int was = in->c.track_listener;
+
+	if (!in->c.track_listener_name[0])
+		return;
+	in->c.track_listener = find_listener(conf, in->c.track_listener_name);
+	/* Gone: a loss it was holding off no longer comes from it. */
+	if (in->c.track_listener < 0)
+		ev_timer_stop(in->vrrp->loop, &in->track_grace);
+	if (in->c.track_listener < 0 && was >= 0)
+		log_warning("vrrp %s: tracked listener %s is gone: priority stays %d",
+		            in->c.name, in->c.track_listener_name, in->fsm.priority);
+	else if (in->c.track_listener >= 0 && was < 0)
+		event_log(LOG_LEVEL_NOTICE, EVENT_VRRP, "vrrp %s: tracked listener %s is back: its "
+		          "checks set the priority again", in->c.name, in->c.track_listener_name);
+}
+
 void vrrp_reload(struct vrrp *vrrp, const struct conf *conf)
 {
 	for (int i = 0; vrrp && i < vrrp->n; i++) {
@@ -163,16 +191,18 @@ void vrrp_reload(struct vrrp *vrrp, const struct conf *conf)
 		if (!now || !same_instance(&in->c, now))
 			log_warning("vrrp %s: [vrrp] sections change at restart only: this instance "
 			            "runs on as it started", in->c.name);
-		/* Listener indexes may have moved: follow the tracked one by name. */
-		if (in->c.track_listener >= 0 &&
-		    (in->c.track_listener = find_listener(conf, in->c.track_listener_name)) < 0)
-			log_warning("vrrp %s: tracked listener %s is gone: priority stays %d",
-			            in->c.name, in->c.track_listener_name, in->fsm.priority);
+		follow_track(in, conf);
 	}
 	for (int i = 0; i < conf->nvrrps; i++)
 		if (!has_instance(vrrp, conf->vrrps[i].name))
 			log_warning("vrrp %s: new [vrrp] sections start at restart only",
 			            conf->vrrps[i].name);
+}
+
+void vrrp_set_change_cb(struct vrrp *vrrp, vrrp_change_fn *fn, void *arg)
+{
+	vrrp->on_change = fn;
+	vrrp->on_change_arg = arg;
 }
 
 int vrrp_count(const struct vrrp *vrrp)

@@ -49,7 +49,24 @@ struct vrrp_view {
 	uint64_t adverts_received;
 	uint64_t discards[VRRP_DISCARD_COUNT];
 	bool vip_mismatch;              /* last valid advert listed other VIPs */
+	const struct conf_vip *vips;    /* its virtual_ipaddress, while it runs */
+	int nvips;
 };
+
+/* One transition of one instance, as its log line says it. */
+struct vrrp_change {
+	int instance;                   /* for vrrp_view() */
+	enum vrrp_state from, to;
+};
+
+/*
+ * Told of every transition, after the VIPs were added or removed. It may be
+ * called from inside any vrrp_ function (vrrp_listener_health(), vrrp_stop()
+ * included) and from vrrp's own watchers: what it does to other modules
+ * should be deferred to the loop.
+ */
+typedef void vrrp_change_fn(void *arg, const struct vrrp_change *change);
+void vrrp_set_change_cb(struct vrrp *vrrp, vrrp_change_fn *fn, void *arg);
 
 /*
  * Starts every [vrrp] instance of conf (copied: conf need not outlive them). Returns NULL

@@ -227,6 +227,15 @@ static void send_next(struct pgl_client *c)
 	flush(c);
 }
 
+/* The next transaction, on a new connection when the last one was closed. */
+static void next_op(struct pgl_client *c)
+{
+	if (c->conn)
+		send_next(c);
+	else
+		connect_start(c);
+}
+
 /* Notes one result of the transaction: only its first error counts. */
 static void take_result(struct pgl_client *c, PGresult *res)
 {
@@ -259,13 +268,17 @@ static void transaction_done(struct pgl_client *c)
 		drained(c);
 		return;
 	}
+	/* --reconnect: every transaction pays a whole session (PQfinish sends
+	 * Terminate), as an application without a pool does. */
+	if (c->run->opts->reconnect)
+		close_conn(c);
 	if (c->run->opts->think > 0) {
 		unwatch(c);
 		c->state = PGL_C_THINK;
 		arm_timer(c, c->run->opts->think);
 		return;
 	}
-	send_next(c);
+	next_op(c);
 }
 
 /* Reads what arrived and collects every complete result. */
@@ -332,7 +345,7 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		connect_start(c);
 		return;
 	case PGL_C_THINK:
-		send_next(c);
+		next_op(c);
 		return;
 	case PGL_C_CONNECTING:
 	case PGL_C_SENDING:

@@ -38,6 +38,7 @@ void pgl_opts_usage(FILE *f)
 "      --connect-timeout MS  give up a connection attempt (default 2000)\n"
 "      --query-timeout MS    give up a transaction and its connection (default 5000)\n"
 "      --think MS            pause between a client's transactions (default 0)\n"
+"      --reconnect           a new connection for every transaction (churn)\n"
 "      --outage-min MS       list every outage at least this long (default 500)\n"
 "      --run-id N            id of this run's rows (default: random)\n"
 "      --label TEXT          copied into the JSON report\n"
@@ -114,7 +115,7 @@ static void defaults(struct pgl_opts *o)
 enum {
 	OPT_VERIFY = 256, OPT_NO_VERIFY, OPT_SETUP, OPT_NO_SETUP, OPT_ROWS, OPT_BACKOFF,
 	OPT_CONNECT_TIMEOUT, OPT_QUERY_TIMEOUT, OPT_THINK, OPT_OUTAGE_MIN, OPT_RUN_ID,
-	OPT_ACKED, OPT_VERIFY_ONLY, OPT_LABEL,
+	OPT_ACKED, OPT_VERIFY_ONLY, OPT_LABEL, OPT_RECONNECT,
 };
 
 static const struct option longopts[] = {
@@ -133,6 +134,7 @@ static const struct option longopts[] = {
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "query-timeout", required_argument, NULL, OPT_QUERY_TIMEOUT },
 	{ "think", required_argument, NULL, OPT_THINK },
+	{ "reconnect", no_argument, NULL, OPT_RECONNECT },
 	{ "outage-min", required_argument, NULL, OPT_OUTAGE_MIN },
 	{ "run-id", required_argument, NULL, OPT_RUN_ID },
 	{ "json", required_argument, NULL, 'j' },
@@ -231,6 +233,7 @@ static int rest(struct pgl_opts *o, int c, const char *arg, char *err, size_t er
 	case OPT_VERIFY_ONLY: o->verify_only_path = arg; return HANDLED;
 	case OPT_LABEL: o->label = arg; return HANDLED;
 	case 'q': o->quiet = true; return HANDLED;
+	case OPT_RECONNECT: o->reconnect = true; return HANDLED;
 	}
 	return fail(err, errlen, "unknown option (see pgload --help)");
 }

@@ -31,6 +31,7 @@ struct pgl_opts {
 	double connect_timeout;
 	double query_timeout;
 	double think;
+	bool reconnect;                 /* close the session after each transaction */
 	double outage_min;
 	enum pgl_mode mode;
 	int rows;                       /* pgload_accounts rows */

@@ -277,6 +277,7 @@ static void json_config(struct pgl_json *j, const struct pgl_opts *o)
 	pgl_json_num(j, "connect_timeout_ms", o->connect_timeout * 1000, 1);
 	pgl_json_num(j, "query_timeout_ms", o->query_timeout * 1000, 1);
 	pgl_json_num(j, "think_ms", o->think * 1000, 1);
+	pgl_json_bool(j, "reconnect", o->reconnect);
 	pgl_json_num(j, "outage_min_ms", o->outage_min * 1000, 1);
 	pgl_json_int(j, "rows", o->rows);
 	pgl_json_end(j);

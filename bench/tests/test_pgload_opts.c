@@ -35,6 +35,7 @@ static void defaults(void **state)
 	assert_float_equal(o.connect_timeout, 2, 1e-9);
 	assert_float_equal(o.query_timeout, 5, 1e-9);
 	assert_float_equal(o.outage_min, 0.5, 1e-9);
+	assert_false(o.reconnect);
 	assert_true(o.verify);
 	assert_true(o.setup);
 	assert_false(o.run_id_set);
@@ -49,7 +50,9 @@ static void everything_given(void **state)
 	                       "tpcb", "--backoff", "250", "--connect-timeout", "1500",
 	                       "--query-timeout", "3000", "--think", "10", "--outage-min", "200",
 	                       "--run-id", "42", "--json", "/tmp/x.json", "--acked", "/tmp/a",
-	                       "--rows", "500", "--no-setup", "--label", "drill 1"), PGL_OPTS_RUN);
+	                       "--rows", "500", "--no-setup", "--label", "drill 1", "--reconnect"),
+	                 PGL_OPTS_RUN);
+	assert_true(o.reconnect);
 	assert_int_equal(o.writers, 50);
 	assert_int_equal(o.readers, 150);
 	assert_string_equal(pgl_opts_read_conninfo(&o), "host=a port=5433");

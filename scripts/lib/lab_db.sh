@@ -68,6 +68,18 @@ etcd_start() {
 	await_pid etcd_pids "$h" || { tail_logs 20 >&2; die "etcd on $h did not start"; }
 }
 
+# SIGTERM etcd on one host (its data stays: etcd_start rejoins it).
+etcd_stop() {
+	local h=$1 pids
+	pids=$(etcd_pids "$h")
+	[[ -n $pids ]] || return 0
+	kill -TERM $pids 2>/dev/null || true
+	if ! wait_gone "$pids" 15; then
+		kill -KILL $pids 2>/dev/null || true
+		wait_gone "$pids" 5 || die "etcd on $h survives kill -9"
+	fi
+}
+
 # Every member answers healthy (which needs a quorum).
 etcd_wait() {
 	local deadline=$((SECONDS + $1)) h bad

@@ -308,6 +308,17 @@ lb_stop() {
 	fi
 }
 
+# lb_kill LB: kill -9 LB's balancer service, a crash: pgfront (no priority-0
+# advert, the VIP stays on eth0 until it starts again), or every HAProxy
+# process (keepalived runs on, as in lb_stop).
+lb_kill() {
+	local lb=$1 all
+	all="$(pgfront_pids "$lb") $(haproxy_pids "$lb")"
+	[[ -n ${all//[[:space:]]/} ]] || return 0
+	kill -KILL $all 2>/dev/null || true
+	wait_gone "$all" 5 || die "balancer processes on $lb survive kill -9"
+}
+
 lb_stop_all() {
 	local lb
 	for lb in "${LB_HOSTS[@]}"; do

@@ -411,11 +411,29 @@ def test_slow_and_idle_clients_time_out(pgfront, seed_cluster):
     assert request(7034, "/;csv")[0] == 200
 
 
+def connect_from(source, port, timeout=5):
+    """A connection to the stats port from SOURCE (any 127.x address is ours)."""
+    return socket.create_connection((HOST, port), timeout=timeout, source_address=(source, 0))
+
+
+def wait_accepted(port, n, timeout=10):
+    """Until pgfront's stats page has accepted N connections (its own counter)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        m = re.search(r'^pgfront_stats_connections_total\{outcome="accepted"\} (\d+)$',
+                      request(port, "/metrics")[2].decode(), re.M)
+        if m and int(m.group(1)) >= n:
+            return
+        assert time.monotonic() < deadline, "stats page accepted fewer than %d" % n
+        time.sleep(0.2)
+
+
 def test_connections_beyond_the_cap_get_503(pgfront, seed_cluster):
     p = pgfront(config(7037, (7038, 7039)))
-    idle = [socket.create_connection((HOST, 7037), timeout=5) for _ in range(64)]
+    # 8 addresses x 8: the cap from one address (8) is not what refuses here.
+    idle = [connect_from("127.0.1.%d" % (i // 8 + 1), 7037) for i in range(64)]
     try:
-        time.sleep(0.3)                           # every one accepted
+        time.sleep(2.5)           # every one accepted, at the accept rate (40/s, 20 at once)
         answer = raw(7037, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         assert status_of(answer) == 503
         assert b"Retry-After: 1" in answer
@@ -431,6 +449,49 @@ def test_connections_beyond_the_cap_get_503(pgfront, seed_cluster):
         assert time.monotonic() < deadline
         time.sleep(0.1)
     p.wait_log(r"stats: 127\.0\.0\.1:\d+ refused: 64 connections already")
+    assert re.search(r'^pgfront_stats_connections_total\{outcome="refused_busy"\} [1-9]',
+                     request(7037, "/metrics")[2].decode(), re.M)
+
+
+def test_one_address_gets_8_connections_at_once(pgfront, seed_cluster):
+    p = pgfront(config(7040, (7041, 7042)))
+    idle = [connect_from("127.0.2.1", 7040) for _ in range(8)]
+    try:
+        wait_accepted(7040, 8)
+        with connect_from("127.0.2.1", 7040) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert status_of(s.recv(4096)) == 503
+        # another address is served meanwhile
+        with connect_from("127.0.2.2", 7040) as s:
+            s.sendall(b"GET /;csv HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n\r\n"
+                      % basic(*AUTH).encode())
+            assert status_of(s.recv(4096)) == 200
+    finally:
+        for s in idle:
+            s.close()
+    p.wait_log(r"stats: 127\.0\.2\.1:\d+ refused: 8 connections from that address already")
+    assert re.search(r'^pgfront_stats_connections_total\{outcome="refused_per_source"\} 1$',
+                     request(7040, "/metrics")[2].decode(), re.M)
+
+
+def test_new_connections_beyond_the_rate_wait_and_are_served(pgfront, seed_cluster):
+    pgfront(config(7043, (7044, 7045)))
+    n = 100
+    started = time.monotonic()
+    socks = [connect_from("127.0.3.%d" % (i % 50 + 1), 7043, timeout=15) for i in range(n)]
+    for s in socks:
+        s.sendall(b"GET /;csv HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n\r\n"
+                  % basic(*AUTH).encode())
+    statuses = []
+    for s in socks:
+        with s:
+            statuses.append(status_of(s.recv(4096)))
+    took = time.monotonic() - started
+    assert statuses == [200] * n        # all served, none refused: they waited their turn
+    # 20 at once, then 40 a second: the last ones waited about 2 s
+    assert took >= (n - 20) / 40.0 * 0.8, took
+    metrics = request(7043, "/metrics")[2].decode()
+    assert re.search(r"^pgfront_stats_rate_limited_total [1-9]", metrics, re.M), metrics
 
 
 # -- the VRRP panel, with a real instance -------------------------------------------

@@ -1,6 +1,6 @@
 """pgfront's VRRPv2 speaker between two balancers, in network namespaces.
 
-    pgft-vrrp-sw   bridge br0, the link
+    pgft-vrrp-sw   bridge br0, the link (PGFRONT_VRRP_NETNS changes the prefix)
     pgft-vrrp-a    balancer 198.18.145.11 (eth0)
     pgft-vrrp-b    balancer 198.18.145.12
     pgft-vrrp-c    client   198.18.145.20
@@ -18,6 +18,7 @@ with a configuration written here. Needs root; run with
 
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -26,13 +27,15 @@ import time
 import pytest
 
 from helpers.netns import Lab, NsPgfront
-from helpers.pgfront import render
+from helpers.pgfront import BINARY, render
 
 HELPERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers")
 VIP = "198.18.145.222"
 A_ADDR, B_ADDR, CLIENT_ADDR = "198.18.145.11", "198.18.145.12", "198.18.145.20"
 DB_A, DB_B = "198.18.145.30", "198.18.145.31"
 ADVERT_INT = 1
+# Namespaces <prefix>-sw, -a, -b...: another prefix lets two runs share a machine.
+LAB_PREFIX = os.environ.get("PGFRONT_VRRP_NETNS", "pgft-vrrp")
 
 
 def skew(priority):
@@ -123,7 +126,7 @@ def lab():
         if not shutil.which(tool):
             pytest.fail("%s is not installed: scripts/install-deps installs it" % tool,
                         pytrace=False)
-    with Lab("pgft-vrrp") as lab:
+    with Lab(LAB_PREFIX) as lab:
         lab.host("a", A_ADDR)
         lab.host("b", B_ADDR)
         lab.host("c", CLIENT_ADDR)
@@ -460,6 +463,163 @@ def test_track_listener_moves_the_vip_and_brings_it_back(lab, nodes):
     wait_through_vip(lab, A_ADDR)
 
 
+TRACK = {"track_listener": "postgres_write", "track_weight": -50, "hold_when_down": "1s"}
+
+
+def with_stats(config, addr):
+    config["stats"] = {"bind": "%s:5000" % addr, "auth": "admin:secret", "admin": "yes"}
+    return config
+
+
+def ctl(host, addr, action, target="postgres_write/db"):
+    r = host.run(BINARY, "ctl", "-s", "%s:5000" % addr, "-u", "admin:secret", action, target,
+                 check=False)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    return r.stdout.strip()
+
+
+def test_maint_of_the_only_up_server_counts_as_failing_for_track_listener(lab, nodes):
+    a = nodes("a", with_stats(balancer("a", 101, **TRACK), A_ADDR))
+    a.wait_log(r"vrrp VI_01: priority 51 -> 101: listener postgres_write has an UP server")
+    host = lab.hosts["a"]
+    # DRAIN: the server still serves its sessions and is still checked: it
+    # counts as the listener's server, the priority stays.
+    mark = a.log_mark()
+    assert ctl(host, A_ADDR, "drain") == "postgres_write/db: DRAIN"
+    time.sleep(2)       # longer than hold_when_down
+    assert "priority 101 -> 51" not in a.log()[mark:]
+    assert ctl(host, A_ADDR, "ready") == "postgres_write/db: READY"
+    # MAINT: its checks pause and its frozen UP proves nothing: the listener
+    # has no server it can vouch for, and after the hold the priority drops.
+    mark = a.log_mark()
+    assert ctl(host, A_ADDR, "maint") == "postgres_write/db: MAINT"
+    a.wait_log(r"vrrp VI_01: listener postgres_write has no UP server: priority stays 101",
+               since=mark)
+    a.wait_log(r"vrrp VI_01: priority 101 -> 51: listener postgres_write has no UP server",
+               since=mark)
+    # Back to READY: counted again once a check has passed.
+    mark = a.log_mark()
+    assert ctl(host, A_ADDR, "ready") == "postgres_write/db: READY"
+    a.wait_log(r"vrrp VI_01: priority 51 -> 101: listener postgres_write has an UP server "
+               r"again", since=mark)
+
+
+def test_tracked_listener_removed_then_restored_by_reloads_is_tracked_again(lab, nodes):
+    full = balancer("a", 101, **TRACK)
+    full["listen other"] = {"bind": "%s:6432" % A_ADDR, "balance": "single",
+                            "check": "HEAD /primary"}
+    a, b = pair(nodes, **TRACK)
+    # a runs on a configuration with a second listener, kept by every reload.
+    with open(a.config_path, "w") as f:
+        f.write(render(full))
+    mark = a.log_mark()
+    a.send_signal(signal.SIGHUP)
+    a.wait_log(r"reload: .* applied: 2 listener", since=mark)
+    a.wait_log(r"vrrp VI_01: priority 51 -> 101: listener postgres_write has an UP server")
+    # Reload without the tracked listener (and so without the track keys).
+    gone = balancer("a", 101, **TRACK)
+    del gone["listen postgres_write"]
+    del gone["vrrp VI_01"]["track_listener"], gone["vrrp VI_01"]["track_weight"]
+    gone["listen other"] = full["listen other"]
+    with open(a.config_path, "w") as f:
+        f.write(render(gone))
+    mark = a.log_mark()
+    a.send_signal(signal.SIGHUP)
+    a.wait_log(r"vrrp VI_01: tracked listener postgres_write is gone: priority stays 101",
+               since=mark)
+    a.wait_log(r"reload: .* applied: 1 listener", since=mark)
+    # And back: the listener is tracked again.
+    with open(a.config_path, "w") as f:
+        f.write(render(full))
+    mark = a.log_mark()
+    a.send_signal(signal.SIGHUP)
+    a.wait_log(r"reload: .* applied: 2 listener", since=mark)
+    a.wait_log(r"postgres_write/db: INIT -> UP", since=mark)
+    stays(lab, "a", 1)
+    # Its failure lowers the priority, and b takes the VIP.
+    lab.backend.set_mode(DB_A, "status503")
+    a.wait_log(r"vrrp VI_01: priority 101 -> 51: listener postgres_write has no UP server",
+               since=mark, timeout=5)
+    wait_holder(lab, "b", master_down_interval(100) + 2)
+
+
+# A session that pings through pgfront until it ends: prints the backend's
+# greeting, then "closed WHY" when it is closed, reset or silent.
+HOLDER = r"""
+import socket, struct, sys, time
+s = socket.create_connection((sys.argv[1], 5432), timeout=2)
+s.sendall(struct.pack("!II", 13, 196608) + b"u\0x\0\0")   # StartupMessage first
+f = s.makefile("rb")
+print(f.readline().decode().strip(), flush=True)
+while True:
+    try:
+        s.sendall(b"ping\n")
+        line = f.readline()
+    except OSError as e:
+        print("closed %s" % e.__class__.__name__, flush=True)
+        break
+    if not line:
+        print("closed EOF", flush=True)
+        break
+    time.sleep(0.2)
+"""
+
+
+def read_line(proc, timeout):
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    assert ready, "no line within %ss" % timeout
+    return proc.stdout.readline().strip()
+
+
+def test_sessions_through_the_vip_close_when_the_peer_takes_over(lab, nodes):
+    def config(name, priority):
+        c = with_stats(balancer(name, priority), A_ADDR if name == "a" else B_ADDR)
+        c["listen postgres_write"]["bind"] = "0.0.0.0:5432"    # the VIP and its own address
+        return c
+
+    a = nodes("a", config("a", 101))
+    a.wait_log(r"BACKUP -> MASTER", timeout=master_down_interval(101) + 2)
+    a.wait_log(r"postgres_write/db: INIT -> UP")
+    wait_holder(lab, "a", 2)
+    c = lab.hosts["c"]
+    holders_ = []
+    try:
+        for addr in (VIP, A_ADDR):
+            holders_.append(c.popen("/usr/bin/python3", "-c", HOLDER, addr,
+                                    stdout=subprocess.PIPE, text=True))
+        via_vip, via_own = holders_
+        assert read_line(via_vip, 5) == "via %s" % A_ADDR
+        assert read_line(via_own, 5) == "via %s" % A_ADDR
+        # b, of higher priority, preempts a: a's VIP sessions end at once.
+        b = nodes("b", config("b", 150))
+        b.wait_log(r"BACKUP -> MASTER", timeout=master_down_interval(150) + 2)
+        a.wait_log(r"vrrp VI_01: MASTER -> BACKUP \(higher priority 150")
+        a.wait_log(r"postgres_write: 198\.18\.145\.20:\d+ -> db: its VIP moved to another "
+                   r"balancer after")
+        a.wait_log(r"postgres_write: closed 1 session\(s\): its VIP moved to another balancer")
+        a.wait_log(r"vrrp VI_01: closed 1 session\(s\) that came through its VIPs: no longer "
+                   r"MASTER")
+        assert read_line(via_vip, 5).startswith("closed")
+        # The session to a's own address goes on.
+        time.sleep(1.5)
+        assert via_own.poll() is None, via_own.stdout.read()
+        metrics = lab.hosts["a"].run("/usr/bin/python3", "-c", METRICS, A_ADDR).stdout
+        assert re.search(r'^pgfront_listener_vip_lost_sessions_total\{listener="postgres_write"'
+                         r'\} 1$', metrics, re.M), metrics
+    finally:
+        for h in holders_:
+            h.kill()
+            h.wait()
+
+
+METRICS = r"""
+import base64, sys, urllib.request
+req = urllib.request.Request("http://%s:5000/metrics" % sys.argv[1])
+req.add_header("Authorization", "Basic " + base64.b64encode(b"admin:secret").decode())
+print(urllib.request.urlopen(req, timeout=5).read().decode())
+"""
+
+
 # -- keepalived as the peer ------------------------------------------------------
 
 def test_keepalived_master_pgfront_backup_then_priority_0_handover(lab, nodes):
@@ -617,6 +777,159 @@ def test_bad_adverts_are_counted_ignored_and_change_nothing(lab, nodes):
     # Silence from that MASTER: a takes over again.
     a.wait_log(r"BACKUP -> MASTER \(no advertisement", timeout=master_down_interval(100) + 2,
                since=mark)
+
+
+# -- rtnetlink ------------------------------------------------------------------------------
+
+def netlink_route_fds(pid):
+    """pid's NETLINK_ROUTE sockets: {fd: inode}."""
+    inodes = set()
+    with open("/proc/%d/net/netlink" % pid) as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            if fields[1] == "0":                 # Eth: the protocol, 0 = NETLINK_ROUTE
+                inodes.add(fields[-1])
+    fds = {}
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        m = re.fullmatch(r"socket:\[(\d+)\]", os.readlink("/proc/%d/fd/%s" % (pid, fd)))
+        if m and m.group(1) in inodes:
+            fds[int(fd)] = m.group(1)
+    return fds
+
+
+def test_vips_move_by_netlink_without_ever_waiting_for_its_answer(lab, nodes, tmp_path):
+    a = nodes("a", balancer("a", 100))
+    a.wait_log(r"BACKUP -> MASTER", timeout=master_down_interval(100) + 2)
+    wait_holder(lab, "a", 2)
+    fds = netlink_route_fds(a.pid)
+    assert len(fds) == 1, fds
+    (fd,) = fds
+    # O_NONBLOCK (04000): no read of it can hold the loop, whatever the kernel does.
+    flags = open("/proc/%d/fdinfo/%d" % (a.pid, fd)).read()
+    assert int(re.search(r"^flags:\s+(\d+)", flags, re.M).group(1), 8) & 0o4000, flags
+    trace = str(tmp_path / "strace.txt")
+    st = subprocess.Popen(["strace", "-p", str(a.pid), "-e", "trace=recvfrom,recvmsg",
+                           "-o", trace], stderr=subprocess.PIPE, text=True)
+    try:
+        assert "attached" in st.stderr.readline()
+        # A peer of priority 255 appears: a steps down (the VIP goes), then
+        # falls silent: a takes over again (the VIP comes back).
+        mark = a.log_mark()
+        send_adverts(lab, "valid")
+        a.wait_log(r"MASTER -> BACKUP \(higher priority 255", since=mark)
+        a.wait_log(r"vrrp VI_01: 198\.18\.145\.222/32 removed from eth0", since=mark)
+        assert not lab.hosts["a"].has(VIP)
+        a.wait_log(r"BACKUP -> MASTER", since=mark, timeout=master_down_interval(100) + 2)
+        a.wait_log(r"vrrp VI_01: 198\.18\.145\.222/32 added to eth0", since=mark)
+        wait_holder(lab, "a", 1)
+        # The gratuitous ARPs follow the answer, and reach the client.
+        wait_through_vip(lab, A_ADDR)
+    finally:
+        st.send_signal(signal.SIGINT)
+        st.wait(5)
+    calls = [l for l in open(trace) if re.match(r"(\d+\s+)?recv(from|msg)\(%d," % fd, l)]
+    print("\n%d reads of the netlink socket, %d of them EAGAIN" % (
+        len(calls), sum("EAGAIN" in c for c in calls)))
+    # Its answers are read when the loop finds them there, until it is empty.
+    assert calls and any("= -1 EAGAIN" in c for c in calls), calls
+    assert all(re.search(r"= (\d+|-1 EAGAIN .*)$", c.strip()) for c in calls), calls
+
+
+# -- notify scripts -----------------------------------------------------------------------
+
+FLAPPER = SENDER.split("kinds = {")[0] + r"""
+import time
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(sys.argv[1]))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
+for _ in range(int(sys.argv[2])):
+    s.sendto(advert(prio=255), ("224.0.0.18", 0))     # the MASTER steps down...
+    time.sleep(0.04)
+    s.sendto(advert(prio=0), ("224.0.0.18", 0))       # ...and takes over after Skew_Time
+    time.sleep(0.04)
+"""
+
+# Each run notes its state and how many runs (itself included) are in progress.
+NOTIFY_COUNTING = """#!/bin/sh
+touch %(running)s/$$
+n=$(ls %(running)s | wc -l)
+echo "$1 $2 $n" >> %(record)s
+sleep 0.2
+rm %(running)s/$$
+"""
+
+# BACKUP's run sleeps; MASTER's ignores SIGTERM (and so does its sleep).
+NOTIFY_STUCK = """#!/bin/sh
+echo "start $2" >> %(record)s
+if [ "$2" = MASTER ]; then trap '' TERM; sleep 7778; else sleep 7777; fi
+echo "end $2" >> %(record)s
+"""
+
+
+def test_notify_scripts_run_at_most_4_at_once_in_order(lab, nodes, tmp_path):
+    running = tmp_path / "running"
+    running.mkdir()
+    record = tmp_path / "notify.log"
+    script = tmp_path / "notify.sh"
+    script.write_text(NOTIFY_COUNTING % {"running": running, "record": record})
+    script.chmod(0o755)
+    # Priority 254: Skew_Time is 8 ms, so each priority-0 advert brings it back at once.
+    a = nodes("a", balancer("a", 254, notify=str(script)))
+    a.wait_log(r"BACKUP -> MASTER", timeout=master_down_interval(254) + 2)
+    wait_lines(record, ["VI_01 BACKUP 1", "VI_01 MASTER 1"])
+    mark = a.log_mark()
+    lab.hosts["c"].run("/usr/bin/python3", "-c", FLAPPER, CLIENT_ADDR, "25", timeout=30)
+    # Adverts read late (a busy machine) may merge two flips into none: count
+    # the transitions there were, and wait until each was told or dropped.
+    deadline = time.monotonic() + 30
+    settled = None
+    while True:
+        log = a.log()[mark:]
+        changes = len(re.findall(r"vrrp VI_01: (MASTER -> BACKUP|BACKUP -> MASTER)", log))
+        dropped = len(re.findall(r"notify script for \w+ dropped", log))
+        lines = record.read_text().splitlines()[2:]
+        done = (changes, dropped, len(lines)) if len(lines) + dropped == changes \
+            and not list(running.iterdir()) and lab.hosts["a"].has(VIP) else None
+        if done and done == settled:
+            break
+        settled = done
+        assert time.monotonic() < deadline, (changes, dropped, len(lines))
+        time.sleep(0.5)
+    assert changes >= 20
+    print("\n%d transitions: %d scripts ran, %d dropped, at most %d at once"
+          % (changes, len(lines), dropped, max(int(l.split()[2]) for l in lines)))
+    assert max(int(l.split()[2]) for l in lines) <= 4, lines
+    # Started in transition order, the oldest waiting dropped first: the run
+    # for the state it is in now is among the last 4 started (their lines may
+    # land in any order).
+    assert any(l.startswith("VI_01 MASTER") for l in lines[-4:]), lines[-4:]
+    assert lab.hosts["a"].has(VIP)
+
+
+def test_a_notify_script_past_notify_timeout_is_terminated_then_killed(lab, nodes, tmp_path):
+    record = tmp_path / "notify.log"
+    script = tmp_path / "notify.sh"
+    script.write_text(NOTIFY_STUCK % {"record": record})
+    script.chmod(0o755)
+    a = nodes("a", balancer("a", 101, notify=str(script)))     # notify_timeout: 10s
+    started = time.monotonic()
+    a.wait_log(r"BACKUP -> MASTER", timeout=master_down_interval(101) + 2)
+    a.wait_log(r"vrrp VI_01: notify script for BACKUP still running after 10\.0 s: "
+               r"sending SIGTERM", timeout=12)
+    a.wait_log(r"vrrp VI_01: notify script for BACKUP killed by signal 15 after its timeout")
+    assert time.monotonic() - started >= 9.5
+    a.wait_log(r"vrrp VI_01: notify script for MASTER still running after 10\.0 s: "
+               r"sending SIGTERM", timeout=master_down_interval(101) + 2)
+    a.wait_log(r"vrrp VI_01: notify script for MASTER still running 2\.0 s after SIGTERM: "
+               r"sending SIGKILL", timeout=4)
+    a.wait_log(r"vrrp VI_01: notify script for MASTER killed by signal 9 after its timeout")
+    # Their process groups went with them: no sleep of theirs is left.
+    for what in ("sleep 7777", "sleep 7778"):
+        r = subprocess.run(["pgrep", "-f", what], capture_output=True, text=True)
+        assert r.stdout == "", what
+    assert record.read_text().split("\n")[:2] == ["start BACKUP", "start MASTER"]
+    assert "end" not in record.read_text()
 
 
 # -- privileges -------------------------------------------------------------------------

@@ -454,6 +454,7 @@ struct changes {
 	int expected;
 	enum hc_status from[CONF_MAX_SERVERS];
 	enum hc_status to[CONF_MAX_SERVERS];
+	bool stale_changed[CONF_MAX_SERVERS];
 };
 
 static void on_change(void *arg, int listener, int member, const struct hc_change *change)
@@ -464,6 +465,7 @@ static void on_change(void *arg, int listener, int member, const struct hc_chang
 	assert_non_null(change->result);
 	ch->from[member] = change->from;
 	ch->to[member] = change->to;
+	ch->stale_changed[member] = change->stale_changed;
 	if (++ch->count == ch->expected)
 		ev_break(ev_default_loop(0), EVBREAK_ONE);
 }
@@ -637,6 +639,53 @@ static void test_engine_failures(void **state)
 	free(c);
 }
 
+/*
+ * MAINT freezes a pair's status: its UP no longer counts for the listener
+ * (hc_listener_has_up, which VRRP tracking reads), and counts again only
+ * once a check after MAINT has passed. Both are told to on_change.
+ */
+static void test_engine_maint_is_not_up_until_checked_again(void **state)
+{
+	struct ev_loop *loop = ev_default_loop(0);
+	struct conf *c = test_conf("HEAD");
+	struct stub patroni;
+	struct changes ch = { 0 };
+	struct hc_engine *e;
+	ev_timer deadline;
+
+	(void)state;
+	stub_start(&patroni, loop, "HTTP/1.0 200 OK\r\n\r\n");
+	add_member(c, "pg-1", patroni.port);
+	e = run_until_decided(c, &ch);
+	assert_true(hc_listener_has_up(e, 0));
+
+	ch.count = 0;
+	ch.expected = 2;
+	hc_set_paused(e, 0, 0, true);
+	assert_int_equal(ch.count, 1);
+	assert_true(ch.stale_changed[0]);
+	assert_int_equal(ch.from[0], HC_STATUS_UP);
+	assert_int_equal(ch.to[0], HC_STATUS_UP);
+	assert_true(hc_is_up(e, 0, 0));            /* the status itself is frozen */
+	assert_false(hc_listener_has_up(e, 0));
+	hc_set_paused(e, 0, 0, true);              /* no change, nothing told */
+	assert_int_equal(ch.count, 1);
+
+	hc_set_paused(e, 0, 0, false);
+	assert_false(hc_listener_has_up(e, 0));    /* not checked since */
+	ch.stale_changed[0] = false;
+	ev_timer_init(&deadline, on_deadline, 3., 0.);
+	ev_timer_start(loop, &deadline);
+	ev_run(loop, 0);
+	ev_timer_stop(loop, &deadline);
+	assert_int_equal(ch.count, 2);
+	assert_true(ch.stale_changed[0]);
+	assert_true(hc_listener_has_up(e, 0));
+	hc_engine_stop(e);
+	stub_stop(&patroni);
+	free(c);
+}
+
 static void test_engine_rejects_bad_conf(void **state)
 {
 	struct conf *c = test_conf("HEAD");
@@ -687,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_engine_patroni_head),
 		cmocka_unit_test(test_engine_patroni_get_and_options),
 		cmocka_unit_test(test_engine_failures),
+		cmocka_unit_test(test_engine_maint_is_not_up_until_checked_again),
 		cmocka_unit_test(test_engine_rejects_bad_conf),
 		cmocka_unit_test(test_engine_without_members),
 	};

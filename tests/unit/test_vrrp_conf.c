@@ -119,6 +119,7 @@ static void test_seed_translated(void **state)
 	          "garp_delay = 0s\n"
 	          "garp_refresh = 1m\n"
 	          "notify = /bin/true\n"
+	          "notify_timeout = 30s\n"
 	          "track_listener = postgres_write\n"
 	          "track_weight = -50\n");
 	assert_int_equal(conf->nvrrps, 1);
@@ -145,6 +146,7 @@ static void test_seed_translated(void **state)
 	assert_int_equal(v->garp_delay_us, 0);
 	assert_int_equal(v->garp_refresh_us, 60 * S);
 	assert_string_equal(v->notify, "/bin/true");
+	assert_int_equal(v->notify_timeout_us, 30 * S);
 	assert_int_equal(v->track_listener, 0);
 	assert_string_equal(v->track_listener_name, "postgres_write");
 	assert_int_equal(v->track_weight, -50);
@@ -170,6 +172,7 @@ static void test_defaults(void **state)
 	assert_int_equal(v->garp_delay_us, 5 * S);
 	assert_int_equal(v->garp_refresh_us, 0);
 	assert_string_equal(v->notify, "");
+	assert_int_equal(v->notify_timeout_us, 10 * S);
 	assert_int_equal(v->track_listener, -1);
 	/* No [vrrp] at all: none. */
 	expect_ok(BASE);
@@ -302,6 +305,9 @@ static const struct {
 	{ BASE VI "notify = /nonexistent/notify.sh\n",
 	  "t.ini:10: [vrrp VI_01] notify: cannot execute /nonexistent/notify.sh: No such file "
 	  "or directory" },
+	{ BASE VI "notify_timeout = 0s\n",
+	  "t.ini:10: [vrrp VI_01] notify_timeout: invalid value '0s': expected a duration from "
+	  "1s to 1000s" },
 	{ BASE VI "track_listener = no such\ntrack_weight = -5\n",
 	  "t.ini:10: [vrrp VI_01] track_listener: invalid value 'no such': expected the name of a "
 	  "[listen] section" },
