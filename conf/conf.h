@@ -80,6 +80,10 @@ struct conf_tunables {
 	 * client waits up to this long for one instead of being refused at once:
 	 * a switchover then costs it a slower connect, not an error. 0 = off. */
 	uint64_t hold_when_down_us;
+	/* A client must have sent its whole first packet (startup, SSL or GSS
+	 * request, CancelRequest, TLS ClientHello) this long after connecting;
+	 * until then it has no server. Per listener. */
+	uint64_t timeout_login_us;
 };
 
 struct conf_server {
@@ -113,7 +117,7 @@ struct conf_listener {
 	struct conf_member members[CONF_MAX_SERVERS];
 	int nmembers;
 	/* The listener's own resolved tunables ([listen] > [defaults] > built-in):
-	 * timeout_client and timeout_queue act per listener. */
+	 * timeout_client, timeout_queue and timeout_login act per listener. */
 	struct conf_tunables t;
 	/* TCP keepalive on its clients' sockets and their server connections:
 	 * [listen] > [global] > built-in. */

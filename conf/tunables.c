@@ -55,6 +55,7 @@ static const struct tun_def {
 	[CONF_TUN_CHECK_CERT_FILE] = { "check_cert_file", TK_PATH, 0, 0, FIELD(check_cert_file), PAIR },
 	[CONF_TUN_CHECK_KEY_FILE] = { "check_key_file", TK_PATH, 0, 0, FIELD(check_key_file), PAIR },
 	[CONF_TUN_HOLD_WHEN_DOWN] = { "hold_when_down", TK_DURATION_OFF, 0, 0, FIELD(hold_when_down_us), LISTENER },
+	[CONF_TUN_TIMEOUT_LOGIN] = { "timeout_login", TK_DURATION, 0, 0, FIELD(timeout_login_us), LISTENER },
 };
 
 /* fastinter and downinter are absent here: they follow the resolved inter. */
@@ -65,6 +66,7 @@ static const struct conf_tunables builtin = {
 	.timeout_server_us = 30 * 60 * SEC,
 	.timeout_check_us = 5 * SEC,
 	.timeout_queue_us = 5 * SEC,
+	.timeout_login_us = 60 * SEC,   /* PgBouncer's client_login_timeout */
 	.inter_us = 2 * SEC,
 	.fall = 3,
 	.rise = 2,

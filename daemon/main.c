@@ -220,7 +220,7 @@ static void stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 static void soft_stop_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
-	int left = proxy_current_connections(d->proxy);
+	int left = proxy_current_connections(d->proxy) + proxy_pending_clients(d->proxy);
 
 	(void)revents;
 	if (left == 0) {

@@ -2,9 +2,9 @@
  * Connecting a session to its server: non-blocking connect bounded by
  * timeout_connect, and `retries` further attempts (on another server where the
  * balance mode allows) before the client is told why in PostgreSQL's protocol.
- * Nothing is read from the client until a server has accepted, so a client
- * that must be refused still has its startup packet unread and gets a proper
- * ErrorResponse.
+ * The client's first packet (read by login.c) is kept until a server has
+ * accepted: relay.c sends it first, and a client that must be refused gets an
+ * ErrorResponse that follows what it sent.
  */
 #include <errno.h>
 #include <netinet/in.h>

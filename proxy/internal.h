@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "common/list.h"
+#include "proxy/pgproto.h"
 #include "proxy/proxy.h"
 
 /* As HAProxy's default bufsize: one buffer per direction, only while busy. */
@@ -25,18 +26,21 @@
  * timeout client-fin / server-fin, on by default.
  */
 #define RELAY_HALF_CLOSED_TIMEOUT 10.0
-#define REFUSALS_MAX 256             /* clients being told why at once */
-#define REFUSAL_TIMEOUT 5.0          /* seconds to send a startup packet */
+#define REFUSALS_MAX 256             /* clients being told why at once; then the oldest goes */
+#define REFUSAL_TIMEOUT 5.0          /* seconds to send a StartupMessage after an 'N' */
+#define CANCELS_MAX 256              /* CancelRequests being forwarded at once */
 
 struct relay_buf {
 	struct relay_buf *next_free;
 	uint32_t off, len;
 	uint8_t data[RELAY_BUF_SIZE];
 };
+_Static_assert(PG_STARTUP_MAX_LEN <= RELAY_BUF_SIZE, "a first packet fits in one relay buffer");
 
 /* Where a session is: each state but ROUTING is on exactly one list. */
 enum session_state {
-	SESSION_ROUTING,      /* just accepted, or out of the queue: on no list */
+	SESSION_LOGIN,        /* reading its first packet: on proxy->logins, counted nowhere else */
+	SESSION_ROUTING,      /* admitted, or out of the queue: on no list */
 	SESSION_QUEUED,       /* on the listener's queue, or its paused list */
 	SESSION_CONNECTING,   /* connecting to the chosen server: on its registry */
 	SESSION_RELAYING,     /* on its server's registry */
@@ -88,7 +92,24 @@ struct session {
 	char connect_error[64];   /* why the last attempt failed */
 	struct list_node queue_node;  /* on the listener's queue or paused list */
 	struct list_node member_node; /* on the member's registry (member >= 0) */
-	char client[64];          /* "address:port" for the log */
+	struct login *login;      /* its first packet, until the server has it; then NULL */
+	/* "address:port" for the log: "[" 45 "]:" 5 and a NUL fit in 56, and so
+	 * the struct login pointer costs a session no more than before. */
+	char client[56];
+};
+
+/*
+ * A session's first packet, read by login.c and written to the server by
+ * relay.c (or answered by refuse.c), then freed: a relaying session keeps
+ * nothing of it but a NULL pointer.
+ */
+struct login {
+	struct session *session;
+	struct list_node node;    /* on proxy->logins while the session is SESSION_LOGIN */
+	enum pg_startup_kind kind;
+	uint8_t head[PG_STARTUP_HEADER_LEN];  /* until the length is known */
+	uint8_t *packet;          /* then the whole packet, len bytes */
+	uint32_t len, have;
 };
 
 struct refusal;
@@ -121,7 +142,9 @@ struct proxy {
 	struct proxy_listener *listeners[CONF_MAX_LISTENERS]; /* moved, not copied, on reload */
 	int nlisteners;
 	int connections;          /* client sessions, for global maxconn */
-	struct list refusals;     /* clients being told why */
+	struct list refusals;     /* clients being told why, oldest first */
+	struct list logins;       /* struct login of sessions reading their first packet, oldest first */
+	struct list cancels;      /* CancelRequests being forwarded */
 	struct relay_buf *free_bufs;
 	int nfree_bufs;
 	ev_timer accept_pause;    /* out of file descriptors: retry accepting later */
@@ -165,10 +188,13 @@ struct session *queue_first(const struct proxy_listener *l);
 
 /* session.c */
 struct session *session_new(struct proxy_listener *l, int client_fd, const char *client);
+void session_admit(struct session *s);
+void session_forget(struct session *s);
 void session_end(struct session *s, enum session_end why);
 void session_attach(struct session *s, int member);
 void session_detach(struct session *s);
 void session_refuse(struct session *s, enum proxy_refusal why, const char *message);
+void session_tell(struct session *s, const char *sqlstate, const char *message);
 const char *session_end_name(enum session_end why);
 
 /* connect.c */
@@ -179,8 +205,22 @@ void relay_start(struct session *s);
 void relay_stop(struct session *s);
 void relay_free_bufs(struct proxy *proxy);
 
-/* refuse.c: tells a client why in PostgreSQL's protocol, then closes it. */
-void refuse_client(struct proxy *proxy, int fd, const char *client, const char *message);
+/* login.c: reading a client's first packet before it gets a server. */
+void login_start(struct session *s);
+void login_leave(struct session *s);
+void login_free(struct session *s);
+void login_close_listener(struct proxy *proxy, const struct proxy_listener *l,
+                          enum session_end why);
+void login_shutdown(struct proxy *proxy);
+
+/* cancel.c: a CancelRequest passed on to the servers that may run the query. */
+void cancel_forward(struct session *s);
+void cancel_shutdown(struct proxy *proxy);
+
+/* refuse.c: tells a client why in PostgreSQL's protocol, then closes it.
+ * `read` is the first packet pgfront has already read from it. */
+void refuse_client(struct proxy *proxy, int fd, const char *client, enum pg_startup_kind read,
+                   const char *sqlstate, const char *message);
 void refuse_shutdown(struct proxy *proxy);
 
 #endif

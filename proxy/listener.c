@@ -60,33 +60,21 @@ static void format_peer(const struct sockaddr_storage *ss, char *out, size_t len
 	}
 }
 
+/* The client logs in first (login.c): [global] maxconn is checked once its
+ * first packet is whole, when it would take a server. */
 static void accept_client(struct proxy_listener *l, int fd, const struct sockaddr_storage *ss)
 {
-	struct proxy *proxy = l->proxy;
 	char client[64];
-	char message[160];
 	struct session *s;
 
 	format_peer(ss, client, sizeof client);
 	proxy_session_sockopts(l, fd, client);
-	if (proxy->connections >= proxy_client_limit(proxy)) {
-		l->c.refused[PROXY_REFUSED_MAXCONN]++;
-		if (proxy_client_limit(proxy) < proxy->conf->global.maxconn)
-			snprintf(message, sizeof message, "pgfront: too many connections (%d: the "
-			         "most pgfront's open files limit allows)", proxy_client_limit(proxy));
-		else
-			snprintf(message, sizeof message,
-			         "pgfront: too many connections (global maxconn %d reached)",
-			         proxy->conf->global.maxconn);
-		refuse_client(proxy, fd, client, message);
-		return;
-	}
 	s = session_new(l, fd, client);
 	if (!s) {
 		close(fd);
 		return;
 	}
-	listener_dispatch(s);
+	login_start(s);
 }
 
 static void pause_accepting(struct proxy *proxy)
@@ -237,6 +225,8 @@ void listener_free(struct proxy_listener *l)
 	if (!l)
 		return;
 	assert(!queue_first(l));
+	for (struct list_node *n = l->proxy->logins.first; n; n = n->next)
+		assert(LIST_ITEM(n, struct login, node)->session->listener != l);
 	for (int m = 0; m < CONF_MAX_SERVERS; m++)
 		assert(list_empty(&l->members[m].sessions));
 	queue_stop(l);
@@ -381,6 +371,8 @@ void proxy_shutdown(struct proxy *proxy)
 			while (!list_empty(&l->members[m].sessions))
 				session_end(member_first(&l->members[m]), SESSION_END_SHUTDOWN);
 	}
+	login_shutdown(proxy);
+	cancel_shutdown(proxy);
 	refuse_shutdown(proxy);
 }
 
@@ -400,6 +392,11 @@ void proxy_destroy(struct proxy *proxy)
 int proxy_current_connections(const struct proxy *proxy)
 {
 	return proxy->connections;
+}
+
+int proxy_pending_clients(const struct proxy *proxy)
+{
+	return (int)(proxy->logins.count + proxy->cancels.count);
 }
 
 const struct proxy_listener_counters *proxy_listener_counters(const struct proxy *proxy,

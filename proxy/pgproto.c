@@ -36,6 +36,38 @@ enum pg_startup_kind pg_startup_classify(const uint8_t header[PG_STARTUP_HEADER_
 	return PG_STARTUP_INVALID;
 }
 
+/* A handshake record of TLS 1.0 to 1.3 (1.3 keeps 3.1 in its records) or SSL 3.0,
+ * long enough for a handshake message header (4 bytes). */
+static enum pg_startup_kind tls_record(const uint8_t *buf, uint32_t *len)
+{
+	uint32_t body = (uint32_t)buf[3] << 8 | buf[4];
+
+	if (buf[1] != 3 || buf[2] > 4 || body < 4 || body > PG_TLS_RECORD_MAX)
+		return PG_STARTUP_INVALID;
+	*len = PG_TLS_HEADER_LEN + body;
+	if (*len > PG_STARTUP_MAX_LEN)
+		*len = PG_STARTUP_MAX_LEN;
+	return PG_STARTUP_TLS;
+}
+
+enum pg_startup_kind pg_first_packet(const uint8_t *buf, size_t n, uint32_t *len)
+{
+	enum pg_startup_kind kind;
+
+	*len = 0;
+	if (n >= 1 && buf[0] == PG_TLS_HANDSHAKE) {
+		if (n < PG_TLS_HEADER_LEN)
+			return PG_STARTUP_INCOMPLETE;
+		return tls_record(buf, len);
+	}
+	if (n < PG_STARTUP_HEADER_LEN)
+		return PG_STARTUP_INCOMPLETE;
+	kind = pg_startup_classify(buf, len);
+	if (kind == PG_STARTUP_INVALID)
+		*len = 0;
+	return kind;
+}
+
 const char *pg_startup_kind_name(enum pg_startup_kind kind)
 {
 	static const char *const names[] = {
@@ -44,6 +76,8 @@ const char *pg_startup_kind_name(enum pg_startup_kind kind)
 		[PG_STARTUP_CANCEL] = "CancelRequest",
 		[PG_STARTUP_V3] = "StartupMessage",
 		[PG_STARTUP_INVALID] = "invalid startup packet",
+		[PG_STARTUP_TLS] = "TLS ClientHello",
+		[PG_STARTUP_INCOMPLETE] = "incomplete startup packet",
 	};
 	return names[kind];
 }

@@ -25,6 +25,9 @@ enum pg_startup_kind {
 	PG_STARTUP_CANCEL,   /* CancelRequest: nothing to answer */
 	PG_STARTUP_V3,       /* StartupMessage, protocol 3.x */
 	PG_STARTUP_INVALID,  /* garbage, a wrong length, or an unknown version */
+	/* Only from pg_first_packet(): */
+	PG_STARTUP_TLS,      /* a TLS record (direct SSL, PostgreSQL 17's sslnegotiation=direct) */
+	PG_STARTUP_INCOMPLETE, /* too few bytes yet to decide */
 };
 
 /*
@@ -33,6 +36,23 @@ enum pg_startup_kind {
  */
 enum pg_startup_kind pg_startup_classify(const uint8_t header[PG_STARTUP_HEADER_LEN],
                                          uint32_t *len);
+
+/* A TLS record header: content type, version, length (RFC 8446 section 5.1). */
+#define PG_TLS_HEADER_LEN 5
+#define PG_TLS_HANDSHAKE 0x16      /* the content type of a ClientHello */
+#define PG_TLS_RECORD_MAX 16384    /* 2^14: the longest plaintext record */
+
+/*
+ * Classifies what a client sent first, from the n bytes that arrived so far:
+ * PG_STARTUP_INCOMPLETE while they are too few to decide (8 for a PostgreSQL
+ * packet, 5 for a TLS record header), else the kind, with *len the length of
+ * the whole first packet: pg_startup_classify()'s for a PostgreSQL packet; for
+ * TLS, the header and its record, cut at PG_STARTUP_MAX_LEN (a ClientHello is
+ * a few hundred bytes: nothing real is cut). A PostgreSQL packet never starts
+ * with 0x16 (its length's top byte is 0), so the first byte tells them apart.
+ * *len is 0 for INCOMPLETE and INVALID. Pure: it reads buf[0..n) only.
+ */
+enum pg_startup_kind pg_first_packet(const uint8_t *buf, size_t n, uint32_t *len);
 
 const char *pg_startup_kind_name(enum pg_startup_kind kind);
 

@@ -50,6 +50,12 @@ struct proxy_listener_counters {
 	uint64_t bytes_in;
 	uint64_t bytes_out;
 	uint64_t refused[PROXY_REFUSAL_COUNT];
+	/* The login phase: before its whole first packet, a client has no server. */
+	int logins;               /* clients whose first packet is not complete yet */
+	uint64_t login_timeouts;  /* closed: no whole first packet within timeout_login */
+	uint64_t login_invalid;   /* closed: the first packet was not PostgreSQL's nor TLS */
+	uint64_t login_dropped;   /* closed, the oldest, to make room (descriptors, see login.c) */
+	uint64_t cancels_forwarded; /* CancelRequests passed on to the servers */
 	uint64_t vip_lost;        /* closed: they came through a VIP that moved away */
 };
 
@@ -120,6 +126,9 @@ int proxy_fds_reserved(const struct conf *conf);
 void proxy_set_session_limit(struct proxy *proxy, int limit);
 
 int proxy_current_connections(const struct proxy *proxy);
+/* Clients accepted that are not sessions: logging in, or having their
+ * CancelRequest forwarded. A soft stop waits for them too. */
+int proxy_pending_clients(const struct proxy *proxy);
 const struct proxy_listener_counters *proxy_listener_counters(const struct proxy *proxy,
                                                               int listener);
 const struct proxy_server_counters *proxy_server_counters(const struct proxy *proxy,

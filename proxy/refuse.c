@@ -1,13 +1,22 @@
 /*
- * Telling a refused client why, in PostgreSQL's protocol: answer SSLRequest
- * and GSSENCRequest with 'N', read the StartupMessage, send an ErrorResponse
- * (FATAL, 57P03 cannot_connect_now) and close. psql then prints the message
- * instead of "server closed the connection unexpectedly".
+ * Telling a refused client why, in PostgreSQL's protocol: an ErrorResponse
+ * (FATAL, 57P03 cannot_connect_now, or 08P01 for a packet that is not
+ * PostgreSQL's), then close. psql then prints the message instead of
+ * "server closed the connection unexpectedly".
+ *
+ * The login phase has read the client's first packet already. After a
+ * StartupMessage (or garbage) the answer is written at once, without
+ * waiting for anything. After an SSLRequest or GSSENCRequest, the client is
+ * answered 'N' and its StartupMessage read (and discarded, never stored),
+ * then answered. A TLS ClientHello cannot be answered in PostgreSQL's
+ * protocol: closed.
  *
  * Everything is bounded: a short timeout, at most two negotiation requests,
- * a startup packet no longer than PostgreSQL's own limit (discarded, never
- * stored), and at most REFUSALS_MAX clients at once — beyond that, or on
- * anything that is not a startup packet, the connection is just closed.
+ * a startup packet no longer than PostgreSQL's own limit, and REFUSALS_MAX
+ * clients at once. When they are all taken, the oldest is closed to make
+ * room: it has either had its answer (and lingers) or has been silent since
+ * its 'N' the longest, so that silent clients cannot keep the next ones from
+ * hearing why.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -87,6 +96,8 @@ static bool header_complete(struct refusal *r)
 		r->state = REFUSAL_SKIP_BODY;
 		return true;
 	case PG_STARTUP_CANCEL:
+	case PG_STARTUP_TLS:        /* pg_startup_classify() returns neither of these two */
+	case PG_STARTUP_INCOMPLETE:
 		return false;
 	case PG_STARTUP_INVALID:
 		break;
@@ -187,12 +198,38 @@ static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	refusal_close(w->data);
 }
 
-void refuse_client(struct proxy *proxy, int fd, const char *client, const char *message)
+/* Where the conversation stands, given the first packet already read. */
+static bool begin(struct refusal *r, enum pg_startup_kind read)
+{
+	static const uint8_t no = 'N';
+
+	switch (read) {
+	case PG_STARTUP_V3:
+	case PG_STARTUP_INVALID:
+		r->state = REFUSAL_SEND;
+		return true;
+	case PG_STARTUP_SSL:
+	case PG_STARTUP_GSSENC:
+		r->negotiations = 1;
+		r->state = REFUSAL_READ_HEADER;
+		return send(r->fd, &no, 1, MSG_NOSIGNAL) == 1;
+	case PG_STARTUP_CANCEL:
+	case PG_STARTUP_TLS:
+	case PG_STARTUP_INCOMPLETE:
+		break;
+	}
+	return false;
+}
+
+void refuse_client(struct proxy *proxy, int fd, const char *client, enum pg_startup_kind read,
+                   const char *sqlstate, const char *message)
 {
 	struct refusal *r;
 
 	log_limited(&refused_rl, LOG_LEVEL_INFO, "refused %s: %s", client, message);
-	if (proxy->refusals.count >= REFUSALS_MAX || !(r = calloc(1, sizeof *r))) {
+	if (proxy->refusals.count >= REFUSALS_MAX)
+		refusal_close(LIST_ITEM(proxy->refusals.first, struct refusal, node));
+	if (!(r = calloc(1, sizeof *r))) {
 		close(fd);
 		return;
 	}
@@ -200,14 +237,26 @@ void refuse_client(struct proxy *proxy, int fd, const char *client, const char *
 	r->fd = fd;
 	snprintf(r->client, sizeof r->client, "%s", client);
 	r->reply_len = (uint32_t)pg_error_response(r->reply, sizeof r->reply, "FATAL",
-	                                           "57P03", message);
-	list_push_head(&proxy->refusals, &r->node);
+	                                           sqlstate, message);
+	list_push_tail(&proxy->refusals, &r->node);
 	ev_io_init(&r->io, io_cb, fd, EV_READ);
 	r->io.data = r;
-	ev_io_start(proxy->loop, &r->io);
 	ev_timer_init(&r->timer, timeout_cb, REFUSAL_TIMEOUT, 0.);
 	r->timer.data = r;
 	ev_timer_start(proxy->loop, &r->timer);
+	if (!begin(r, read)) {
+		refusal_close(r);
+		return;
+	}
+	if (r->state == REFUSAL_SEND) {
+		/* Nothing to wait for: most answers leave here, in one send(). */
+		if (!send_reply(r))
+			refusal_close(r);
+		else if (r->state == REFUSAL_SEND)
+			watch(r, EV_WRITE);
+		return;
+	}
+	ev_io_start(proxy->loop, &r->io);
 }
 
 void refuse_shutdown(struct proxy *proxy)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "common/log.h"
@@ -295,6 +296,43 @@ static void idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_timer_start(loop, w);
 }
 
+/*
+ * The client's first packet, which the login phase read, goes to the server
+ * before anything else, as the client's first bytes; then it is freed. A
+ * fresh connection takes it whole (at most PG_STARTUP_MAX_LEN bytes); what
+ * it does not take waits in the up direction's buffer, like any bytes the
+ * server is slow to take, and the client is not read meanwhile.
+ */
+static void send_first(struct session *s)
+{
+	struct login *in = s->login;
+	ssize_t n = send(s->server_fd, in->packet, in->len, MSG_NOSIGNAL);
+	struct relay_buf *b;
+
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		session_end(s, SESSION_END_SERVER_ERROR);
+		return;
+	}
+	if (n < 0)
+		n = 0;
+	count_bytes(s, &s->up, (size_t)n);
+	if ((uint32_t)n == in->len) {
+		login_free(s);
+		ev_io_start(s->proxy->loop, &s->up.in);
+		return;
+	}
+	if (!(b = buf_get(s->proxy))) {
+		no_buffer(s);
+		return;
+	}
+	b->len = in->len - (uint32_t)n;
+	memcpy(b->data, in->packet + n, b->len);
+	count_bytes(s, &s->up, b->len);
+	login_free(s);
+	s->up.buf = b;
+	flush(s, &s->up);
+}
+
 void relay_start(struct session *s)
 {
 	struct ev_loop *loop = s->proxy->loop;
@@ -306,11 +344,14 @@ void relay_start(struct session *s)
 	ev_io_init(&s->down.in, server_readable_cb, s->server_fd, EV_READ);
 	ev_io_init(&s->down.out, client_writable_cb, s->client_fd, EV_WRITE);
 	s->up.in.data = s->up.out.data = s->down.in.data = s->down.out.data = s;
-	ev_io_start(loop, &s->up.in);
 	ev_io_start(loop, &s->down.in);
 	ev_timer_init(&s->timer, idle_timer_cb, 0., 0.);
 	s->timer.data = s;
 	idle_timer_cb(loop, &s->timer, 0);
+	if (s->login)
+		send_first(s);      /* last: it may end the session */
+	else
+		ev_io_start(loop, &s->up.in);
 }
 
 void relay_stop(struct session *s)

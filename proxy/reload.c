@@ -147,9 +147,11 @@ static void close_removed(struct proxy *proxy, const struct conf *conf, struct p
 			if (!keep_listener || !kept(plan, conf, l, m))
 				while (!list_empty(&l->members[m].sessions))
 					session_end(member_first(&l->members[m]), SESSION_END_RELOADED);
-		if (!keep_listener)
+		if (!keep_listener) {
 			while (queue_first(l))
 				session_end(queue_first(l), SESSION_END_RELOADED);
+			login_close_listener(proxy, l, SESSION_END_RELOADED);
+		}
 	}
 }
 

@@ -1,8 +1,12 @@
 /*
- * A client session's life: created on accept, attached to a server while
+ * A client session's life: created on accept in the login phase (login.c),
+ * admitted once its first packet is whole, attached to a server while
  * connecting and relaying (the member's registry, which is what
  * shutdown-sessions walks), and ended in exactly one place, session_end(),
  * which releases everything and writes the one log line.
+ *
+ * Only an admitted session counts: in [global] maxconn, in the listener's
+ * sessions, and for a server. A client still logging in counts nowhere.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -37,12 +41,17 @@ struct session *session_new(struct proxy_listener *l, int client_fd, const char 
 {
 	struct session *s = calloc(1, sizeof *s);
 
+	if (s && !(s->login = calloc(1, sizeof *s->login))) {
+		free(s);
+		s = NULL;
+	}
 	if (!s)
 		return NULL;
+	s->login->session = s;
 	s->proxy = l->proxy;
 	s->listener = l;
 	s->member = -1;
-	s->state = SESSION_ROUTING;
+	s->state = SESSION_LOGIN;
 	s->client_fd = client_fd;
 	s->server_fd = -1;
 	s->started = ev_now(l->proxy->loop);
@@ -50,13 +59,33 @@ struct session *session_new(struct proxy_listener *l, int client_fd, const char 
 	snprintf(s->client, sizeof s->client, "%s", client);
 	ev_init(&s->timer, NULL);
 	s->timer.data = s;
+	return s;
+}
 
+/* Its first packet is whole: from now on it counts, and it is routed. */
+void session_admit(struct session *s)
+{
+	struct proxy_listener *l = s->listener;
+
+	login_leave(s);
+	s->state = SESSION_ROUTING;
+	/* hold_when_down and the log's duration count from here. */
+	s->started = s->last_client = s->last_server = ev_now(l->proxy->loop);
 	l->proxy->connections++;
 	l->c.sessions++;
 	l->c.sessions_total++;
 	if (l->c.sessions > l->c.sessions_max)
 		l->c.sessions_max = l->c.sessions;
-	return s;
+}
+
+/* A client that never became a session (a CancelRequest): the caller owns
+ * its socket now. */
+void session_forget(struct session *s)
+{
+	assert(s->state == SESSION_LOGIN);
+	login_leave(s);
+	login_free(s);
+	free(s);
 }
 
 void session_attach(struct session *s, int member)
@@ -94,8 +123,13 @@ static void session_release(struct session *s)
 {
 	struct proxy_listener *l = s->listener;
 	bool freed_slot = s->member >= 0;
+	bool admitted = s->state != SESSION_LOGIN;
 
 	ev_timer_stop(s->proxy->loop, &s->timer);
+	if (s->state == SESSION_LOGIN) {
+		login_leave(s);
+		s->state = SESSION_ROUTING;
+	}
 	if (s->state == SESSION_QUEUED)
 		queue_leave(s);
 	relay_stop(s);
@@ -104,8 +138,11 @@ static void session_release(struct session *s)
 	assert(!list_linked(&s->queue_node) && !list_linked(&s->member_node));
 	if (s->server_fd >= 0)
 		close(s->server_fd);
-	s->proxy->connections--;
-	l->c.sessions--;
+	if (admitted) {
+		s->proxy->connections--;
+		l->c.sessions--;
+	}
+	login_free(s);
 	free(s);
 	if (freed_slot)
 		listener_slot_freed(l);
@@ -129,20 +166,34 @@ void session_end(struct session *s, enum session_end why)
 
 	if (why == SESSION_END_SERVER_ERROR && s->member >= 0)
 		listener_suspect_server(s->listener, s->member, "a session failed");
-	log_end(s, why);
+	/* A client that never sent its first packet is no session (port probes,
+	 * scanners): login.c logs what matters of those, rate-limited. */
+	if (s->state == SESSION_LOGIN)
+		log_debug("%s: %s: %s while logging in", s->listener->conf->name, s->client,
+		          session_end_name(why));
+	else
+		log_end(s, why);
 	session_release(s);
 	close(client_fd);
 }
 
-/* The session never reached a server: the client is told why instead. */
-void session_refuse(struct session *s, enum proxy_refusal why, const char *message)
+/* The session gets no server: the client is told why instead (FATAL, SQLSTATE). */
+void session_tell(struct session *s, const char *sqlstate, const char *message)
 {
 	struct proxy *proxy = s->proxy;
 	int client_fd = s->client_fd;
+	enum pg_startup_kind read = s->login && s->login->packet ? s->login->kind
+	                                                         : PG_STARTUP_INVALID;
 	char client[sizeof s->client];
 
-	s->listener->c.refused[why]++;
 	memcpy(client, s->client, sizeof client);
 	session_release(s);
-	refuse_client(proxy, client_fd, client, message);
+	refuse_client(proxy, client_fd, client, read, sqlstate, message);
+}
+
+/* 57P03 cannot_connect_now, counted under its reason. */
+void session_refuse(struct session *s, enum proxy_refusal why, const char *message)
+{
+	s->listener->c.refused[why]++;
+	session_tell(s, "57P03", message);
 }

@@ -8,6 +8,9 @@
  * What pgfront's numbers mean in HAProxy's columns:
  *   qcur/qmax    the listener's queue (BACKEND); servers have no queue of their own: 0
  *   slim         FRONTEND: [global] maxconn; server: its maxconn (empty: no limit)
+ *   ereq         FRONTEND: clients closed before their first packet was whole or
+ *                valid (login_timeouts, login_invalid, login_dropped): HAProxy's
+ *                request errors, which count early ends and client timeouts
  *   econ         server: failed connects; BACKEND: theirs plus clients refused
  *                for want of a server
  *   wretr        connect retries
@@ -113,6 +116,7 @@ static void frontend_row(struct stats_buf *b, struct row *r, const struct stats_
 	set_u(r, "stot", l->c.sessions_total);
 	set_u(r, "bin", l->c.bytes_in);
 	set_u(r, "bout", l->c.bytes_out);
+	set_u(r, "ereq", l->c.login_timeouts + l->c.login_invalid + l->c.login_dropped);
 	set(r, "status", "OPEN");
 	set_u(r, "sid", 0);
 	set_u(r, "conn_tot", l->c.sessions_total);

@@ -171,6 +171,13 @@ static void listener_counters(struct stats_buf *b, const struct stats_listener *
 		any = true;
 	}
 	stats_buf_puts(b, any ? "</p>\n" : "none</p>\n");
+	stats_buf_printf(b, "<p class=\"counters num\">logging in <b>%d</b> · login timeouts %llu"
+	                 " · invalid first packets %llu · dropped logins %llu"
+	                 " · cancels forwarded %llu</p>\n", l->c.logins,
+	                 (unsigned long long)l->c.login_timeouts,
+	                 (unsigned long long)l->c.login_invalid,
+	                 (unsigned long long)l->c.login_dropped,
+	                 (unsigned long long)l->c.cancels_forwarded);
 	if (!l->writes)
 		return;
 	stats_buf_printf(b, "<p class=\"counters num\">primary: %s · timeline <b>%lld</b> · "

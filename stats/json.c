@@ -111,6 +111,11 @@ static void listener(struct stats_buf *b, const struct stats_listener *l, bool f
 	num(b, "queue", (unsigned)l->c.queued);
 	num(b, "queue_max", (unsigned)l->c.queued_max);
 	num(b, "queue_abandoned", l->c.abandoned);
+	num(b, "logins", (unsigned)l->c.logins);
+	num(b, "login_timeouts", l->c.login_timeouts);
+	num(b, "login_invalid", l->c.login_invalid);
+	num(b, "login_dropped", l->c.login_dropped);
+	num(b, "cancels_forwarded", l->c.cancels_forwarded);
 	num(b, "sessions_vip_lost", l->c.vip_lost);
 	if (l->writes) {
 		key(b, "primary", false);

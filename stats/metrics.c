@@ -140,6 +140,16 @@ static double l_bytes_in(const void *obj, const struct stats_snapshot *snap)
 { UNUSED; return (double)L(c.bytes_in); }
 static double l_bytes_out(const void *obj, const struct stats_snapshot *snap)
 { UNUSED; return (double)L(c.bytes_out); }
+static double l_logins(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return L(c.logins); }
+static double l_login_timeouts(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)L(c.login_timeouts); }
+static double l_login_invalid(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)L(c.login_invalid); }
+static double l_login_dropped(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)L(c.login_dropped); }
+static double l_cancels(const void *obj, const struct stats_snapshot *snap)
+{ UNUSED; return (double)L(c.cancels_forwarded); }
 static double l_vip_lost(const void *obj, const struct stats_snapshot *snap)
 { UNUSED; return (double)L(c.vip_lost); }
 #undef L
@@ -154,6 +164,18 @@ static const struct family listener_families[] = {
 	{ "pgfront_listener_queue_max", "gauge", "Most clients waiting at once", l_queue_max },
 	{ "pgfront_listener_received_bytes_total", "counter", "Bytes from clients", l_bytes_in },
 	{ "pgfront_listener_sent_bytes_total", "counter", "Bytes to clients", l_bytes_out },
+	{ "pgfront_listener_logins", "gauge",
+	  "Clients connected that have not sent their whole first packet yet", l_logins },
+	{ "pgfront_listener_login_timeouts_total", "counter",
+	  "Clients closed for sending no whole first packet within timeout_login",
+	  l_login_timeouts },
+	{ "pgfront_listener_login_invalid_total", "counter",
+	  "Clients closed for a first packet that is not PostgreSQL's nor TLS", l_login_invalid },
+	{ "pgfront_listener_login_dropped_total", "counter",
+	  "Clients logging in closed, the oldest first, to make room for new ones",
+	  l_login_dropped },
+	{ "pgfront_listener_cancels_forwarded_total", "counter",
+	  "CancelRequests passed on to the servers that may run the query", l_cancels },
 	{ "pgfront_listener_vip_lost_sessions_total", "counter",
 	  "Sessions closed because the VIP they came through moved to another balancer",
 	  l_vip_lost },

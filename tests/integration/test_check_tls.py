@@ -17,6 +17,7 @@ import threading
 
 import pytest
 
+from helpers.pg import startup_message
 from helpers.stubs import HttpStub
 
 LISTEN = ("127.0.0.222", 6432)
@@ -105,7 +106,7 @@ def config(pki):
 
 def echo():
     with socket.create_connection(LISTEN, timeout=5) as s:
-        s.sendall(b"ping")
+        s.sendall(startup_message() + b"ping")     # no server before the startup packet
         return s.recv(4)
 
 

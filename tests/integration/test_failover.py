@@ -56,6 +56,7 @@ class Nodes:
 def landed(timeout=5):
     """Connect to the write port; return (socket, name of the node reached)."""
     c = socket.create_connection(LISTEN, timeout=timeout)
+    c.sendall(startup_message())        # no server before the startup packet
     name = c.recv(2)
     return c, name.decode()
 
@@ -114,6 +115,7 @@ def test_a_lone_503_holds_new_clients_and_keeps_the_open_sessions(pgfront):
         nodes["n1"].set(state="unknown")           # 200, but no running primary reported
         p.wait_log(r"front/n1: UP -> DOWN \(HTTP 200, role master, state unknown", since=mark)
         held = socket.create_connection(LISTEN, timeout=5)
+        held.sendall(startup_message())
         time.sleep(0.5)                             # five hunt checks, as many denials
         nodes["n1"].set(state="running")
         assert held.recv(2) == b"n1"                # served once n1 proves itself again
@@ -156,6 +158,7 @@ def test_a_200_before_promotion_is_not_routed_the_first_proof_is(pgfront):
             p = pgfront(config())
             p.wait_log(r"front/n2: INIT -> DOWN \(HTTP 200, role \w+, state \w+")
             client = socket.create_connection(LISTEN, timeout=5)
+            client.sendall(startup_message())
             time.sleep(0.5)                         # five hunt checks: still not routed
             client.settimeout(0.1)
             try:
@@ -311,6 +314,7 @@ def test_a_session_the_primary_ends_or_a_refused_connect_starts_a_hunt(pgfront):
         mark = p.log_mark()
         nodes.servers[0].unlisten()                   # connects refused, checks still pass
         with socket.create_connection(LISTEN, timeout=5) as c:
+            c.sendall(startup_message())
             c.settimeout(0.5)
             p.wait_log(r"front: n1: a connect failed, checking every server every 100 ms",
                        since=mark, timeout=2)

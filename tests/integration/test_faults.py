@@ -9,11 +9,20 @@ import time
 import urllib.request
 
 from helpers.fault import shimmed  # noqa: F401 (a fixture)
+from helpers.pg import startup_message
 
 LISTEN = ("127.0.0.222", 6432)
 # sizeof(struct relay_buf) in proxy/internal.h: a pointer, two uint32_t and
 # RELAY_BUF_SIZE (16384) bytes.
 RELAY_BUF_BYTES = 16400
+
+
+def client():
+    """A client that has sent its StartupMessage: pgfront gives no server
+    before (the stub server reads it first, as PostgreSQL would)."""
+    c = socket.create_connection(LISTEN, timeout=5)
+    c.sendall(startup_message())
+    return c
 
 
 def config(node="127.0.0.21", glob=None, defaults=None):
@@ -41,7 +50,7 @@ def test_no_memory_for_a_relay_buffer_ends_the_session_without_spinning(
     flag = tmp_path / "no-memory"
     pf = shimmed(config(), PGFRONT_FAULT_MALLOC_SIZE=str(RELAY_BUF_BYTES),
                  PGFRONT_FAULT_WHILE=str(flag))
-    with socket.create_connection(LISTEN, timeout=5) as c:
+    with client() as c:
         wait_for(lambda: backend.active == 1, what="the session to reach the server")
         flag.write_text("")              # from now on no relay buffer can be had
         cpu = pf.cpu_seconds()
@@ -62,7 +71,7 @@ def test_no_memory_for_a_relay_buffer_ends_the_session_without_spinning(
     assert re.search(r"front: 127\.0\.0\.1:\d+ -> db: out of memory after", pf.log()), pf.log()
     wait_for(lambda: backend.active == 0, what="the server side to be closed")
     flag.unlink()
-    with socket.create_connection(LISTEN, timeout=5) as c:   # and the next one works
+    with client() as c:   # and the next one works
         c.sendall(b"ping")
         assert c.recv(10) == b"ping"
 
@@ -93,7 +102,7 @@ def test_a_check_without_a_descriptor_does_not_count_against_the_server(
     cfg = config()
     cfg["stats"] = {"bind": "127.0.0.222:6480"}
     pf = shimmed(cfg, PGFRONT_FAULT_SOCKET="1", PGFRONT_FAULT_WHILE=str(flag))
-    with socket.create_connection(LISTEN, timeout=5) as c:
+    with client() as c:
         assert echoes(c)
         mark = pf.log_mark()
         flag.write_text("")              # every socket() now fails with EMFILE
@@ -124,7 +133,7 @@ def test_a_low_open_files_limit_caps_clients_instead_of_failing_checks(
     clients = []
     try:
         for _ in range(180):               # the old code ran out of descriptors at ~170
-            clients.append(socket.create_connection(LISTEN, timeout=5))
+            clients.append(client())
         served = [c for c in clients if echoes(c)]
         assert served, pf.tail()
         time.sleep(2)                      # 10 checks at inter 200ms, fall 2

@@ -23,6 +23,7 @@ import socket
 import subprocess
 import time
 
+from helpers.pg import startup_message
 from helpers.pgfront import BINARY, is_listening, render
 
 LISTEN = ("127.0.0.222", 6432)
@@ -122,7 +123,7 @@ def start(tmp_path, level="debug", env=None, stderr_pipe=None, vrrp_interface=No
 
 def echo_session(timeout=5):
     with socket.create_connection(LISTEN, timeout=timeout) as s:
-        s.sendall(b"ping")
+        s.sendall(startup_message() + b"ping")     # no server before the startup packet
         data = b""
         while len(data) < 4:
             chunk = s.recv(4 - len(data))

@@ -11,6 +11,8 @@ import time
 
 import pytest
 
+from helpers.pg import startup_message
+
 FAST = {"inter": "200ms", "fall": 2, "rise": 1, "timeout_check": "1s",
         "check_port": 8008}
 PORT_A, PORT_B = 6432, 6433
@@ -35,6 +37,7 @@ def render(cfg):
 def session(port):
     """A relayed session to an echo server, proven by a round trip."""
     c = socket.create_connection(("127.0.0.222", port), timeout=5)
+    c.sendall(startup_message())        # no server before the startup packet
     assert echo(c, b"hello")
     return c
 

@@ -20,10 +20,19 @@ import pytest
 from helpers import REPO
 from helpers.netns import Lab, NsPgfront
 from helpers.fault import shim, shimmed  # noqa: F401 (shimmed: a fixture)
+from helpers.pg import startup_message
 from helpers.pgfront import BINARY, render
 
 LISTEN = ("127.0.0.222", 6432)
 HELPERS = os.path.join(REPO, "tests", "integration")
+
+
+def client():
+    """A client that has sent its StartupMessage: pgfront gives no server
+    before (the stub server reads it first, as PostgreSQL would)."""
+    c = socket.create_connection(LISTEN, timeout=5)
+    c.sendall(startup_message())
+    return c
 
 
 def config(bind="%s:%d" % LISTEN, node="127.0.0.21", glob=None, listen=None):
@@ -79,7 +88,7 @@ def test_a_failed_bind_option_on_reload_changes_nothing(shimmed, http_stub, tcp_
     flag = tmp_path / "fail-now"
     pf = shimmed(config(), PGFRONT_FAULT_SETSOCKOPT="IPV6_V6ONLY",
                  PGFRONT_FAULT_WHILE=str(flag))
-    with socket.create_connection(LISTEN, timeout=5) as c:
+    with client() as c:
         echo_once(c)
         flag.write_text("")
         with open(pf.config_path, "a") as f:
@@ -89,7 +98,7 @@ def test_a_failed_bind_option_on_reload_changes_nothing(shimmed, http_stub, tcp_
         pf.wait_log(r"reload: .*setsockopt IPV6_V6ONLY: Protocol not available; running on "
                     r"with the previous configuration", since=mark)
         echo_once(c)                              # the session is untouched
-    with socket.create_connection(LISTEN, timeout=5) as c:
+    with client() as c:
         echo_once(c)                              # and the old bind still serves
 
 
@@ -99,7 +108,7 @@ def test_a_failed_tcp_nodelay_is_logged_and_the_session_goes_on(shimmed, http_st
     tcp_server("127.0.0.21", 5432)
     pf = shimmed(config(), PGFRONT_FAULT_SETSOCKOPT="TCP_NODELAY")
     for _ in range(20):
-        with socket.create_connection(LISTEN, timeout=5) as c:
+        with client() as c:
             echo_once(c)
     said = re.findall(r"front: (127\.0\.0\.1:\d+|db): setsockopt TCP_NODELAY: Protocol not "
                       r"available; the session goes on without it", pf.log())
@@ -128,7 +137,7 @@ def test_keepalive_is_off_when_asked(pgfront, http_stub, tcp_server):
     http_stub("127.0.0.21")
     tcp_server("127.0.0.21", 5432)
     pgfront(config(listen={"tcp_keepalive": "off"}), wait_log=r"front/db: \w+ -> UP")
-    with socket.create_connection(LISTEN, timeout=5) as c:
+    with client() as c:
         echo_once(c)
         out = subprocess.run(["ss", "-tno"], capture_output=True, text=True).stdout
         assert keepalive_timers(out, local="%s:%d" % LISTEN) == [None], out
@@ -148,9 +157,9 @@ time.sleep(3600)
 
 # A client that connects, checks one echo, says so, then stays silent.
 CLIENT = r"""
-import socket, sys, time
+import socket, struct, sys, time
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
-s.sendall(b"ping")
+s.sendall(struct.pack("!II", 13, 196608) + b"u\0x\0\0" + b"ping")   # StartupMessage first
 assert s.recv(4) == b"ping"
 print("connected %s:%d" % s.getsockname(), flush=True)
 time.sleep(3600)

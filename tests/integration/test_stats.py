@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 import pytest
 
 from helpers import REPO
+from helpers.pg import startup_message
 from helpers.stubs import PatroniStub
 
 HOST = "127.0.0.222"
@@ -189,7 +190,7 @@ def test_csv_counts_sessions_and_bytes(pgfront, seed_cluster):
     pgfront(config(7013, (7014, 7015)))
     wait_statuses(7013, SETTLED)
     with socket.create_connection((HOST, 7014), timeout=5) as c:
-        c.sendall(b"x" * 1000)
+        c.sendall(startup_message() + b"x" * 1000)
         got = b""
         while len(got) < 1000:
             got += c.recv(4096)
@@ -197,7 +198,8 @@ def test_csv_counts_sessions_and_bytes(pgfront, seed_cluster):
             io.StringIO(request(7013, "/;csv")[2].decode()[2:]))}
         assert rows[("postgres_write", "ubn-pgsql-1")]["scur"] == "1"
         assert rows[("postgres_write", "FRONTEND")]["scur"] == "1"
-        assert rows[("postgres_write", "ubn-pgsql-1")]["bin"] == "1000"
+        # The startup packet counts too: they are the client's bytes.
+        assert rows[("postgres_write", "ubn-pgsql-1")]["bin"] == str(len(startup_message()) + 1000)
         assert rows[("postgres_write", "ubn-pgsql-1")]["bout"] == "1000"
     deadline = time.monotonic() + 5
     while True:
@@ -307,7 +309,7 @@ def test_page_in_chromium_shows_every_server_and_its_status(pgfront, seed_cluste
     conns = [socket.create_connection((HOST, 7023), timeout=5) for _ in range(3)]
     conns += [socket.create_connection((HOST, 7024), timeout=5) for _ in range(2)]
     for c in conns:
-        c.sendall(b"hello")
+        c.sendall(startup_message() + b"hello")
         assert c.recv(5) == b"hello"
     status, _, _ = request(7022, "/", "POST", body="action=drain&target=postgres_read/ubn-pgsql-2",
                            headers={"Content-Type": "application/x-www-form-urlencoded"})
@@ -437,7 +439,7 @@ def test_connections_beyond_the_cap_get_503(pgfront, seed_cluster):
         assert b"Retry-After: 1" in answer
         # The proxy is untouched by a full stats port.
         with socket.create_connection((HOST, 7038), timeout=5) as c:
-            c.sendall(b"ping")
+            c.sendall(startup_message() + b"ping")
             assert c.recv(4) == b"ping"
     finally:
         for s in idle:

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from helpers.pg import error_fields, startup_response
+from helpers.pg import error_fields, startup_message, startup_response
 from test_stats import (AUTH, HOST, SETTLED, basic, config, get_json, raw, request,
                         seed_cluster, status_of, statuses, wait_statuses)  # noqa: F401
 
@@ -34,6 +34,14 @@ def admin_state(port, key=W1):
             if (l["name"], s["name"]) == key:
                 return s["admin"]
     raise KeyError(key)
+
+
+def client(port):
+    """A client of a proxy port that has sent its startup packet: pgfront
+    gives no server before (the stub server reads it first)."""
+    c = socket.create_connection((HOST, port), timeout=5)
+    c.sendall(startup_message())
+    return c
 
 
 def echo(sock, data=b"ping"):
@@ -105,7 +113,7 @@ def test_drain_keeps_the_open_session_and_refuses_new_ones(pgfront, seed_cluster
     # hold_when_down 0s: a new client is refused, not held for the write port's hold
     pgfront(config(7046, (7047, 7048), stats={"admin": "yes"}, defaults={"hold_when_down": "0s"}))
     wait_statuses(7046, SETTLED)
-    with socket.create_connection((HOST, 7047), timeout=5) as open_one:
+    with client(7047) as open_one:
         assert echo(open_one, b"before") == b"before"
         assert post(7046, "action=drain&target=postgres_write/ubn-pgsql-1")[0] == 200
         wait_statuses(7046, {W1: "DRAIN"})
@@ -124,7 +132,7 @@ def test_drain_keeps_the_open_session_and_refuses_new_ones(pgfront, seed_cluster
 
         assert post(7046, "action=ready&target=postgres_write/ubn-pgsql-1")[0] == 200
         wait_statuses(7046, {W1: "UP"})
-        with socket.create_connection((HOST, 7047), timeout=5) as new_one:
+        with client(7047) as new_one:
             assert echo(new_one, b"after") == b"after"
             status, _, answer = post(7046, "action=kill&target=postgres_write/ubn-pgsql-1")
             assert status == 200 and b"2 session(s) killed" in answer
@@ -147,7 +155,7 @@ def test_maint_pauses_checks_and_shows_maint(pgfront, seed_cluster):
     assert kind == b"E" and error_fields(body)["C"] == "57P03"
     assert post(7049, "action=ready&target=postgres_write/ubn-pgsql-1")[0] == 200
     wait_statuses(7049, {W1: "UP"})
-    with socket.create_connection((HOST, 7050), timeout=5) as c:
+    with client(7050) as c:
         assert echo(c) == b"ping"
 
 
@@ -292,7 +300,7 @@ def test_reload_moves_and_removes_the_stats_page(pgfront, seed_cluster, certific
     while listening(7061):
         assert time.monotonic() < deadline, "the stats port stayed open"
         time.sleep(0.1)
-    with socket.create_connection((HOST, 7059), timeout=5) as c:
+    with client(7059) as c:
         assert echo(c) == b"ping"
 
 
@@ -300,7 +308,7 @@ def test_page_serves_during_a_soft_stop(pgfront, seed_cluster):
     import signal
     p = pgfront(config(7063, (7064, 7065)))
     wait_statuses(7063, SETTLED)
-    with socket.create_connection((HOST, 7064), timeout=5) as c:
+    with client(7064) as c:
         assert echo(c) == b"ping"
         mark = p.log_mark()
         p.send_signal(signal.SIGUSR1)

@@ -55,12 +55,13 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0,
 BACKEND = r"""
 import socket, sys, threading
 sys.path.insert(0, sys.argv[1])
-from stubs import HttpStub
+from stubs import HttpStub, read_first_packet
 stubs = {a: HttpStub(a, 8008) for a in sys.argv[2].split(",")}
 
 def handle(conn, peer):
     with conn:
         conn.sendall(("via %s\n" % peer[0]).encode())
+        read_first_packet(conn)         # the startup packet pgfront forwards first
         while True:
             data = conn.recv(4096)
             if not data:
@@ -88,9 +89,9 @@ for line in sys.stdin:
 """
 
 CLIENT = r"""
-import socket, sys
+import socket, struct, sys
 s = socket.create_connection((sys.argv[1], 5432), timeout=3)
-s.sendall(b"ping\n")
+s.sendall(struct.pack("!II", 13, 196608) + b"u\0x\0\0" + b"ping\n")   # StartupMessage first
 buf = b""
 while buf.count(b"\n") < 2:
     d = s.recv(100)
@@ -545,8 +546,9 @@ def test_tracked_listener_removed_then_restored_by_reloads_is_tracked_again(lab,
 # A session that pings through pgfront until it ends: prints the backend's
 # greeting, then "closed WHY" when it is closed, reset or silent.
 HOLDER = r"""
-import socket, sys, time
+import socket, struct, sys, time
 s = socket.create_connection((sys.argv[1], 5432), timeout=2)
+s.sendall(struct.pack("!II", 13, 196608) + b"u\0x\0\0")   # StartupMessage first
 f = s.makefile("rb")
 print(f.readline().decode().strip(), flush=True)
 while True:

@@ -862,6 +862,26 @@ static void test_hold_when_down(void **state)
 	assert_non_null(strstr(errs->lines[0], "expected 0s (off) or a duration in 1ms..24d"));
 }
 
+static void test_timeout_login(void **state)
+{
+	char text[2048];
+
+	(void)state;
+	expect_ok(minimal);
+	assert_int_equal(conf->listeners[0].t.timeout_login_us, 60 * S);   /* as PgBouncer */
+	snprintf(text, sizeof text, "%s[defaults]\ntimeout_login = 1500ms\n", minimal);
+	expect_ok(text);
+	assert_int_equal(conf->listeners[0].t.timeout_login_us, 1500 * 1000);
+	snprintf(text, sizeof text, "[defaults]\ntimeout_login = 0s\n%s", minimal);
+	assert_int_equal(load(text), -1);
+	assert_non_null(strstr(errs->lines[0], "t.ini:2: [defaults] timeout_login: invalid value "
+	                        "'0s': expected a duration in 1ms..24d"));
+	snprintf(text, sizeof text, "[global]\ntimeout_login = 5s\n%s", minimal);
+	assert_int_equal(load(text), -1);
+	assert_non_null(strstr(errs->lines[0], "t.ini:2: [global] timeout_login: 'timeout_login' "
+	                        "belongs in a [listen] or [defaults] section: it acts per listener"));
+}
+
 static void test_tcp_keepalive(void **state)
 {
 	char text[2048];
@@ -924,6 +944,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_cluster),
 		cmocka_unit_test(test_hold_when_down),
+		cmocka_unit_test(test_timeout_login),
 		cmocka_unit_test(test_tcp_keepalive),
 		cmocka_unit_test(test_example_file_loads),
 		cmocka_unit_test(test_builtin_defaults),

@@ -87,6 +87,11 @@ static int setup(void **state)
 		.sessions_total = 1234, .queued = 1, .queued_max = 4, .bytes_in = 5000,
 		.bytes_out = 7000000 };
 	w->c.refused[PROXY_REFUSED_NO_SERVER] = 11;
+	w->c.logins = 2;
+	w->c.login_timeouts = 5;
+	w->c.login_invalid = 6;
+	w->c.login_dropped = 7;
+	w->c.cancels_forwarded = 8;
 	m = member(w, "pg1", HC_STATUS_UP, 0);
 	m->c = (struct proxy_server_counters){ .sessions = 3, .sessions_max = 9,
 		.sessions_total = 1200, .bytes_in = 5000, .bytes_out = 7000000,
@@ -272,6 +277,7 @@ static void test_csv(void **state)
 	expect_field(csv, "postgres_write", "FRONTEND", "scur", "3");
 	expect_field(csv, "postgres_write", "FRONTEND", "slim", "200");
 	expect_field(csv, "postgres_write", "FRONTEND", "type", "0");
+	expect_field(csv, "postgres_write", "FRONTEND", "ereq", "18");    /* 5 + 6 + 7 */
 	expect_field(csv, "postgres_write", "pg1", "status", "UP");
 	expect_field(csv, "postgres_write", "pg1", "stot", "1200");
 	expect_field(csv, "postgres_write", "pg1", "bout", "7000000");
@@ -326,6 +332,8 @@ static void test_json(void **state)
 	                             "\"backup\":false,\"status\":\"UP 1/3\",\"health\":\"UP\","
 	                             "\"streak\":1,\"rise\":2,\"fall\":3,\"admin\":\"READY\""));
 	assert_non_null(strstr(json, "\"refused\":{\"no_server\":11,"));
+	assert_non_null(strstr(json, "\"logins\":2,\"login_timeouts\":5,\"login_invalid\":6,"
+	                             "\"login_dropped\":7,\"cancels_forwarded\":8"));
 	assert_non_null(strstr(json, "\"detail\":\"connection refused, \\\"port\\\" 8008\""));
 	assert_non_null(strstr(json, "\"result\":\"not checked yet\",\"code\":\"INI\""));
 	assert_non_null(strstr(json, "\"vrrp\":[],\"cluster\":["));
@@ -371,6 +379,10 @@ static void test_metrics(void **state)
 	assert_non_null(strstr(text, "pgfront_server_admin_state{listener=\"postgres_read\","
 	                             "server=\"pg2\",state=\"READY\"} 0\n"));
 	assert_non_null(strstr(text, "# TYPE pgfront_server_sessions_total counter\n"));
+	assert_non_null(strstr(text, "pgfront_listener_login_timeouts_total{listener="
+	                             "\"postgres_write\"} 5\n"));
+	assert_non_null(strstr(text, "pgfront_listener_cancels_forwarded_total{listener="
+	                             "\"postgres_write\"} 8\n"));
 	assert_null(strstr(text, "pgfront_vrrp"));             /* no instance, no family */
 	/* A family is written whole: its TYPE once, its samples right after. */
 	assert_int_equal(count(text, "# TYPE pgfront_server_up "), 1);

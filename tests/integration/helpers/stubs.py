@@ -271,6 +271,34 @@ class PatroniStub(HttpStub):
             return [r for r in self.requests if r[0] >= t]
 
 
+def _recv_exact(conn, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = conn.recv(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def read_first_packet(conn):
+    """The first packet pgfront forwards (it connects to a server only once
+    the client's is whole): a length-prefixed PostgreSQL packet (startup,
+    SSL or GSS request, CancelRequest), or a TLS record. None on EOF."""
+    first = _recv_exact(conn, 1)
+    if first is None:
+        return None
+    if first == b"\x16":                       # TLS: type, version, length
+        head = _recv_exact(conn, 4)
+        body = head and _recv_exact(conn, int.from_bytes(head[2:4], "big"))
+        return None if body is None else first + head + body
+    head = _recv_exact(conn, 3)
+    if head is None:
+        return None
+    rest = _recv_exact(conn, int.from_bytes(first + head, "big") - 4)
+    return None if rest is None else first + head + rest
+
+
 def pattern(n, seed=1):
     """N deterministic pseudo-random bytes (the same for the same seed)."""
     return random.Random(seed).randbytes(n)
@@ -285,14 +313,21 @@ class TcpServer(_Server):
                until EOF; then close
       silent   accept and read, never answer
 
+    Like PostgreSQL, it first reads the client's first packet (a startup
+    packet, as pgfront forwards it before anything else) and keeps it in
+    .first_packets; the mode applies to what follows. first_packet=False
+    applies the mode from the first byte. A CancelRequest is closed at once.
+
     .received is a list, one entry per finished sink connection.
     """
 
     def __init__(self, host, port, mode="echo", source_size=0, source_seed=1,
-                 greeting=b""):
+                 greeting=b"", first_packet=True):
         self.mode = mode
         self.source_bytes = pattern(source_size, source_seed) if source_size else b""
         self.greeting = greeting
+        self.first_packet = first_packet
+        self.first_packets = []
         self.received = []
         self._received_cv = threading.Condition()
         super().__init__(host, port)
@@ -300,6 +335,13 @@ class TcpServer(_Server):
     def handle(self, conn, peer):
         if self.greeting:
             conn.sendall(self.greeting)
+        if self.first_packet:
+            packet = read_first_packet(conn)
+            with self._received_cv:
+                self.first_packets.append(packet)
+            # As PostgreSQL does, a CancelRequest gets no answer but a close.
+            if packet is None or packet[4:8] == b"\x04\xd2\x16\x2e":
+                return
         mode = self.mode
         if mode == "echo":
             while True:
