@@ -54,7 +54,8 @@ static const char *status_class(const struct stats_member *m)
 	return m->health.status == HC_STATUS_UP ? "up" : "down";
 }
 
-static void cell_start(struct stats_buf *b, const char *label)
+/* A cell, labelled for the phone layout (each row a card). */
+void stats_html_cell(struct stats_buf *b, const char *label)
 {
 	stats_buf_printf(b, "<td data-label=\"%s\">", label);
 }
@@ -63,7 +64,7 @@ static void last_check(struct stats_buf *b, const struct stats_member *m)
 {
 	const struct hc_result *r = &m->last;
 
-	cell_start(b, "Last check");
+	stats_html_cell(b, "Last check");
 	if (r->reason == HC_REASON_NONE) {
 		stats_buf_puts(b, "<small>not checked yet</small></td>");
 		return;
@@ -83,7 +84,7 @@ static void admin_form(struct stats_buf *b, const struct stats_snapshot *snap,
 		[STATS_ACTION_MAINT] = "Maint", [STATS_ACTION_KILL] = "Kill",
 	};
 
-	cell_start(b, "Admin");
+	stats_html_cell(b, "Admin");
 	stats_buf_puts(b, "<form method=\"post\" action=\"");
 	stats_buf_html(b, snap->uri);
 	stats_buf_puts(b, "\"><input type=\"hidden\" name=\"target\" value=\"");
@@ -108,13 +109,13 @@ static void server_row(struct stats_buf *b, const struct stats_snapshot *snap,
 	char status[STATS_STATUS_MAX], t1[32], t2[32];
 
 	stats_buf_puts(b, "<tr>");
-	cell_start(b, "Server");
+	stats_html_cell(b, "Server");
 	stats_buf_puts(b, "<b>");
 	stats_buf_html(b, m->name);
 	stats_buf_printf(b, "</b>%s<br><small>", m->backup ? " <small>(backup)</small>" : "");
 	stats_buf_html(b, m->address);
 	stats_buf_puts(b, "</small></td>");
-	cell_start(b, "Status");
+	stats_html_cell(b, "Status");
 	stats_buf_printf(b, "<span class=\"st %s\">%s</span>", status_class(m),
 	                 stats_status(m, status, sizeof status));
 	if (m->admin != PROXY_ADMIN_READY && m->health.status != HC_STATUS_UP)
@@ -122,28 +123,28 @@ static void server_row(struct stats_buf *b, const struct stats_snapshot *snap,
 	stats_buf_puts(b, "</td>");
 	last_check(b, m);
 	stats_duration_text(m->since_change, t1, sizeof t1);
-	cell_start(b, "Since change");
+	stats_html_cell(b, "Since change");
 	stats_buf_printf(b, "<span class=\"num\">%s</span></td>", t1);
-	cell_start(b, "Checks failed / DOWNs");
+	stats_html_cell(b, "Checks failed / DOWNs");
 	stats_buf_printf(b, "<span class=\"num\">%llu / %llu</span></td>",
 	                 (unsigned long long)m->failures, (unsigned long long)m->down_transitions);
 	stats_duration_text(m->downtime, t1, sizeof t1);
-	cell_start(b, "Downtime");
+	stats_html_cell(b, "Downtime");
 	stats_buf_printf(b, "<span class=\"num\">%s</span></td>", t1);
-	cell_start(b, "Sessions cur/max/limit/total");
+	stats_html_cell(b, "Sessions cur/max/limit/total");
 	stats_buf_printf(b, "<span class=\"num\">%d / %d / ", m->c.sessions, m->c.sessions_max);
 	if (m->maxconn > 0)
 		stats_buf_printf(b, "%d", m->maxconn);
 	else
 		stats_buf_puts(b, "-");
 	stats_buf_printf(b, " / %llu</span></td>", (unsigned long long)m->c.sessions_total);
-	cell_start(b, "Queue cur/max");
+	stats_html_cell(b, "Queue cur/max");
 	stats_buf_puts(b, "<span class=\"num\">0 / 0</span></td>");
 	stats_bytes_text(m->c.bytes_in, t1, sizeof t1);
 	stats_bytes_text(m->c.bytes_out, t2, sizeof t2);
-	cell_start(b, "Bytes in / out");
+	stats_html_cell(b, "Bytes in / out");
 	stats_buf_printf(b, "<span class=\"num\">%s / %s</span></td>", t1, t2);
-	cell_start(b, "Conn. errors / retries");
+	stats_html_cell(b, "Conn. errors / retries");
 	stats_buf_printf(b, "<span class=\"num\">%llu / %llu</span></td>",
 	                 (unsigned long long)m->c.connect_errors, (unsigned long long)m->c.retries);
 	if (snap->admin)
@@ -225,37 +226,37 @@ static void vrrp_row(struct stats_buf *b, const struct stats_snapshot *snap, int
 
 	stats_duration_text(v->since > 0 ? snap->now - v->since : 0, since, sizeof since);
 	stats_buf_puts(b, "<tr>");
-	cell_start(b, "Instance");
+	stats_html_cell(b, "Instance");
 	stats_buf_puts(b, "<b>");
 	stats_buf_html(b, v->name ? v->name : "");
 	stats_buf_printf(b, "</b><br><small>VRID %d on ", v->vrid);
 	stats_buf_html(b, v->interface ? v->interface : "");
 	stats_buf_puts(b, "</small></td>");
-	cell_start(b, "State");
+	stats_html_cell(b, "State");
 	stats_buf_printf(b, "<span class=\"st %s\">%s</span>%s</td>",
 	                 v->state == VRRP_STATE_MASTER ? "up" :
 	                 v->state == VRRP_STATE_BACKUP ? "drain" : "init",
 	                 vrrp_state_name(v->state),
 	                 v->vip_mismatch ? " <small>peer lists other VIPs</small>" : "");
-	cell_start(b, "VIPs");
+	stats_html_cell(b, "VIPs");
 	for (int k = 0; k < snap->nvips[i]; k++) {
 		stats_buf_puts(b, k ? "<br>" : "");
 		stats_buf_html(b, snap->vips[i][k]);
 	}
 	stats_buf_puts(b, "</td>");
-	cell_start(b, "Priority adv. / conf.");
+	stats_html_cell(b, "Priority adv. / conf.");
 	stats_buf_printf(b, "<span class=\"num\">%d / %d</span></td>", v->priority_advertised,
 	                 v->priority_configured);
-	cell_start(b, "Since / transitions");
+	stats_html_cell(b, "Since / transitions");
 	stats_buf_printf(b, "<span class=\"num\">%s / %llu</span></td>", since,
 	                 (unsigned long long)v->transitions);
-	cell_start(b, "MASTER");
+	stats_html_cell(b, "MASTER");
 	stats_buf_html(b, v->master[0] ? v->master : "unknown");
 	stats_buf_puts(b, "</td>");
-	cell_start(b, "Adverts sent / received");
+	stats_html_cell(b, "Adverts sent / received");
 	stats_buf_printf(b, "<span class=\"num\">%llu / %llu</span></td>",
 	                 (unsigned long long)v->adverts_sent, (unsigned long long)v->adverts_received);
-	cell_start(b, "Discarded");
+	stats_html_cell(b, "Discarded");
 	for (int d = 0; d < VRRP_DISCARD_COUNT; d++) {
 		const char *key = vrrp_discard_name((enum vrrp_discard)d);
 		if (!v->discards[d] || !key)

@@ -9,11 +9,6 @@
 
 #include "stats/internal.h"
 
-static void cell(struct stats_buf *b, const char *label)
-{
-	stats_buf_printf(b, "<td data-label=\"%s\">", label);
-}
-
 static const char *role_class(const struct stats_node *n)
 {
 	if (!n->known)
@@ -35,7 +30,7 @@ static void wal_cell(struct stats_buf *b, const struct stats_node *n)
 {
 	char lag[32], lsn[40];
 
-	cell(b, "WAL / lag");
+	stats_html_cell(b, "WAL / lag");
 	if (n->primary && n->patroni.wal_position) {
 		lsn_text(n->patroni.wal_position, lsn, sizeof lsn);
 		stats_buf_printf(b, "<span class=\"num\">at %s</span>", lsn);
@@ -57,26 +52,26 @@ static void wal_cell(struct stats_buf *b, const struct stats_node *n)
 static void node_row(struct stats_buf *b, const struct stats_node *n)
 {
 	stats_buf_puts(b, "<tr>");
-	cell(b, "Server");
+	stats_html_cell(b, "Server");
 	stats_buf_puts(b, "<b>");
 	stats_buf_html(b, n->name);
 	stats_buf_puts(b, "</b><br><small>");
 	stats_buf_html(b, n->address);
 	stats_buf_puts(b, "</small></td>");
-	cell(b, "Role");
+	stats_html_cell(b, "Role");
 	stats_buf_printf(b, "<span class=\"st %s\">", role_class(n));
 	stats_buf_html(b, stats_node_role(n));
 	stats_buf_puts(b, "</span></td>");
-	cell(b, "State");
+	stats_html_cell(b, "State");
 	stats_buf_html(b, n->known && n->patroni.state[0] ? n->patroni.state : "-");
 	stats_buf_puts(b, "</td>");
-	cell(b, "Timeline");
+	stats_html_cell(b, "Timeline");
 	if (n->known && n->patroni.timeline)
 		stats_buf_printf(b, "<span class=\"num\">%lld</span></td>", n->patroni.timeline);
 	else
 		stats_buf_puts(b, "<small>-</small></td>");
 	wal_cell(b, n);
-	cell(b, "Seen by");
+	stats_html_cell(b, "Seen by");
 	if (n->known)
 		stats_buf_html(b, n->seen_by);
 	else
@@ -116,12 +111,12 @@ void stats_html_events(struct stats_buf *b, const struct stats_snapshot *snap)
 		localtime_r(&t, &tm);
 		strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
 		stats_buf_puts(b, "<tr>");
-		cell(b, "Time");
+		stats_html_cell(b, "Time");
 		stats_buf_printf(b, "<span class=\"num nw\">%s.%03d</span></td>", stamp,
 		                 (int)((e->time - (double)t) * 1000));
-		cell(b, "Kind");
+		stats_html_cell(b, "Kind");
 		stats_buf_printf(b, "%s</td>", event_kind_name(e->kind));
-		cell(b, "What");
+		stats_html_cell(b, "What");
 		stats_buf_html(b, e->text);
 		stats_buf_puts(b, "</td></tr>\n");
 	}

@@ -260,6 +260,8 @@ void stats_render_html(struct stats_buf *b, const struct stats_snapshot *snap,
 void stats_render_csv(struct stats_buf *b, const struct stats_snapshot *snap);
 void stats_render_json(struct stats_buf *b, const struct stats_snapshot *snap);
 void stats_render_metrics(struct stats_buf *b, const struct stats_snapshot *snap);
+/* html.c: a table cell, labelled for the phone layout. */
+void stats_html_cell(struct stats_buf *b, const char *label);
 /* html_cluster.c: the page's cluster and recent-events panels. */
 void stats_html_cluster(struct stats_buf *b, const struct stats_snapshot *snap);
 void stats_html_events(struct stats_buf *b, const struct stats_snapshot *snap);
