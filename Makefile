@@ -57,7 +57,43 @@ install: pgfront
 
 clean:
 	$(MAKE) -C bench clean
+	rm -rf build
 	rm -f pgfront libpgfront.a $(LIB_OBJS) daemon/main.o daemon/ctl.o $(UNIT_BINS) \
 	      $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d $(UNIT_BINS:=.d)
 
 -include $(LIB_OBJS:.o=.d) daemon/main.d daemon/ctl.d
+
+# ---- make fuzz: the libFuzzer targets of tests/fuzz/, built with clang into
+# build/fuzz/ from the pure layers they call, then run for FUZZ_SECONDS each
+# from a copy of tests/fuzz/corpus/ (tests/fuzz/run). Extra libFuzzer flags:
+# FUZZ_ARGS="-jobs=1 -runs=10000000".
+FUZZ_SECONDS ?= 60
+FUZZ_ARGS ?=
+FUZZ_CC = clang
+FUZZ_DIR = build/fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -I. -MMD -MP \
+	$(FUZZ_SAN) $(shell pkg-config --cflags $(PKGS))
+FUZZ_LIB_SRCS = $(wildcard conf/*.c common/*.c) vrrp/packet.c proxy/pgproto.c \
+	stats/http.c stats/auth.c stats/form.c health/patroni.c health/hysteresis.c
+FUZZ_LIB_OBJS = $(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: fuzz fuzz-build
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_DIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/libpgfront.a: $(FUZZ_LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libpgfront.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_DIR)/libpgfront.a $(LDLIBS)
+
+-include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_BINS:=.d)
+
