@@ -97,7 +97,82 @@ deb:
 
 clean:
 	$(MAKE) -C bench clean
+	rm -rf build
 	rm -f pgfront libpgfront.a $(LIB_OBJS) $(DAEMON_OBJS) $(UNIT_BINS) \
 	      $(LIB_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) $(UNIT_BINS:=.d) tests/shim/libfault.so
 
 -include $(LIB_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d)
+
+# ---- make sanitize-test: pgfront and the unit tests built again with
+# AddressSanitizer and UBSan into build/asan/ (./pgfront and the objects
+# beside the sources are left alone), the unit tests run under them, then the
+# integration suites that need no Patroni cluster against build/asan/pgfront.
+# Their pgfront fixture fails a test whose pgfront log holds a report.
+ASAN_DIR = build/asan
+ASAN_SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_LIB_OBJS = $(LIB_SRCS:%.c=$(ASAN_DIR)/%.o)
+ASAN_DAEMON_OBJS = $(patsubst %.c,$(ASAN_DIR)/%.o,$(wildcard daemon/*.c))
+ASAN_UNIT_BINS = $(UNIT_BINS:%=$(ASAN_DIR)/%)
+SANITIZE_SUITES = tests/integration/test_proxy.py tests/integration/test_operations.py \
+	tests/integration/test_stats.py tests/integration/test_stats_admin.py
+SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=stderr:strict_string_checks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=stderr \
+	PGFRONT_BINARY=$(CURDIR)/$(ASAN_DIR)/pgfront
+
+.PHONY: sanitize-test sanitize-build
+sanitize-test: sanitize-build
+	@set -e; for t in $(ASAN_UNIT_BINS); do echo "== $$t"; $(SANITIZE_ENV) $$t; done
+	$(SANITIZE_ENV) $(PYTEST) -v $(SANITIZE_SUITES)
+
+sanitize-build: $(ASAN_DIR)/pgfront $(ASAN_UNIT_BINS)
+
+$(ASAN_DIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ASAN_SAN) -c -o $@ $<
+
+$(ASAN_DIR)/libpgfront.a: $(ASAN_LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(ASAN_DIR)/pgfront: $(ASAN_DAEMON_OBJS) $(ASAN_DIR)/libpgfront.a
+	$(CC) $(LDFLAGS) $(ASAN_SAN) -o $@ $^ $(LDLIBS)
+
+$(ASAN_DIR)/tests/unit/test_%: tests/unit/test_%.c $(ASAN_DIR)/libpgfront.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ASAN_SAN) $(LDFLAGS) -o $@ $< $(ASAN_DIR)/libpgfront.a $(LDLIBS) -lcmocka
+
+-include $(ASAN_LIB_OBJS:.o=.d) $(ASAN_DAEMON_OBJS:.o=.d) $(ASAN_UNIT_BINS:=.d)
+
+# ---- make fuzz: the libFuzzer targets of tests/fuzz/, built with clang into
+# build/fuzz/ from the pure layers they call, then run for FUZZ_SECONDS each
+# from a copy of tests/fuzz/corpus/ (tests/fuzz/run). Extra libFuzzer flags:
+# FUZZ_ARGS="-jobs=1 -runs=10000000".
+FUZZ_SECONDS ?= 60
+FUZZ_ARGS ?=
+FUZZ_CC = clang
+FUZZ_DIR = build/fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -I. -MMD -MP \
+	$(FUZZ_SAN) $(shell pkg-config --cflags $(PKGS))
+FUZZ_LIB_SRCS = $(wildcard conf/*.c common/*.c) vrrp/packet.c proxy/pgproto.c \
+	stats/http.c stats/auth.c stats/form.c health/patroni.c health/hysteresis.c
+FUZZ_LIB_OBJS = $(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: fuzz fuzz-build
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_DIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/libpgfront.a: $(FUZZ_LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libpgfront.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_DIR)/libpgfront.a $(LDLIBS)
+
+-include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_BINS:=.d)
+

@@ -17,6 +17,7 @@ import time
 import pytest
 
 from helpers.pg import error_fields, startup_message, startup_response
+from helpers.pgfront import SANITIZER_RE
 from test_stats import (AUTH, HOST, SETTLED, basic, config, get_json, raw, request,
                         seed_cluster, status_of, statuses, wait_statuses)  # noqa: F401
 
@@ -58,8 +59,11 @@ def echo(sock, data=b"ping"):
 def ctl(pgfront_bin, *args, env=None):
     e = {k: v for k, v in os.environ.items() if k != "PGFRONT_STATS_AUTH"}
     e.update(env or {})
-    return subprocess.run([pgfront_bin, "ctl", *args], capture_output=True, text=True,
-                          timeout=30, env=e, stdin=subprocess.DEVNULL)
+    r = subprocess.run([pgfront_bin, "ctl", *args], capture_output=True, text=True,
+                       timeout=30, env=e, stdin=subprocess.DEVNULL)
+    # `pgfront ctl` is no daemon under the fixture: its own sanitizer check.
+    assert not SANITIZER_RE.search(r.stderr), "sanitizer report from pgfront ctl:\n" + r.stderr
+    return r
 
 
 def test_admin_needs_auth_and_the_same_origin(pgfront, seed_cluster):
