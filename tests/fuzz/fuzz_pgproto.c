@@ -2,7 +2,9 @@
  * libFuzzer target: proxy/pgproto.c, what pgfront reads and writes of the
  * PostgreSQL protocol before a session is relayed.
  *
- * The input's first 8 bytes are a startup packet's header for
+ * The whole input, and its prefixes, go to pg_first_packet() (what a client
+ * sent first, TLS ClientHello included). The input's first 8 bytes are a
+ * startup packet's header for
  * pg_startup_classify(); the kind it returns must agree with the length and
  * code in those bytes. The rest is cut at NULs into a severity, a SQLSTATE
  * and a message for pg_error_response(), whose output must read back as the
@@ -54,6 +56,8 @@ static void check_classify(const uint8_t *h)
 		    (code == PG_CODE_CANCEL && want == 16))
 			abort();
 		return;
+	case PG_STARTUP_TLS:
+	case PG_STARTUP_INCOMPLETE:
 	default:
 		abort();
 	}
@@ -117,12 +121,46 @@ static void check_error_response(const uint8_t *data, size_t size)
 	free(copy);
 }
 
+/*
+ * pg_first_packet() on the whole input, and on every prefix of it that a
+ * client could have sent so far: a prefix never decides differently from the
+ * bytes that complete it, except by saying INCOMPLETE; a PostgreSQL packet's
+ * kind and length agree with pg_startup_classify(); a length is never 0 for
+ * a decided kind nor more than the cap.
+ */
+static void check_first_packet(const uint8_t *data, size_t size)
+{
+	uint32_t whole_len = 0xdeadbeef;
+	enum pg_startup_kind whole = pg_first_packet(data, size, &whole_len);
+
+	if (whole == PG_STARTUP_INCOMPLETE || whole == PG_STARTUP_INVALID) {
+		if (whole_len != 0)
+			abort();
+	} else if (whole_len == 0 || whole_len > PG_STARTUP_MAX_LEN + PG_TLS_RECORD_MAX) {
+		abort();
+	}
+	if (whole != PG_STARTUP_TLS && whole != PG_STARTUP_INCOMPLETE &&
+	    size >= PG_STARTUP_HEADER_LEN) {
+		uint32_t len = 0;
+		if (pg_startup_classify(data, &len) != whole ||
+		    (whole != PG_STARTUP_INVALID && len != whole_len))
+			abort();
+	}
+	for (size_t n = 0; n < size && n <= PG_STARTUP_HEADER_LEN; n++) {
+		uint32_t len = 0xdeadbeef;
+		enum pg_startup_kind k = pg_first_packet(data, n, &len);
+		if (k != PG_STARTUP_INCOMPLETE && (k != whole || len != whole_len))
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t header[PG_STARTUP_HEADER_LEN] = { 0 };
 
 	memcpy(header, data, size < sizeof header ? size : sizeof header);
 	check_classify(header);
+	check_first_packet(data, size);
 	if (size > sizeof header)
 		check_error_response(data + sizeof header, size - sizeof header);
 	return 0;
