@@ -20,6 +20,7 @@ import time
 
 import pytest
 
+from helpers.pg import startup_message
 from helpers.pgfront import BINARY
 from helpers.stubs import PatroniStub, TcpServer
 
@@ -276,8 +277,10 @@ def greeting(port, timeout=10):
     while True:
         try:
             with socket.create_connection(("127.0.0.222", port), timeout=2) as s:
+                s.sendall(startup_message())    # pgfront picks a server only then
                 data = s.recv(64)
-                if data:
+                # An ErrorResponse is pgfront refusing: no server UP yet.
+                if data and not data.startswith(b"E"):
                     return data.decode()
         except OSError:
             pass
