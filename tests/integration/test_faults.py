@@ -8,6 +8,7 @@ import socket
 import time
 import urllib.request
 
+from helpers import wait_for
 from helpers.fault import shimmed  # noqa: F401 (a fixture)
 from helpers.pg import startup_message
 
@@ -33,14 +34,6 @@ def config(node="127.0.0.21", glob=None, defaults=None):
             "listen front": {"bind": "%s:%d" % LISTEN, "balance": "roundrobin",
                              "check": "HEAD /primary"}}
 
-
-def wait_for(predicate, timeout=5, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def test_no_memory_for_a_relay_buffer_ends_the_session_without_spinning(

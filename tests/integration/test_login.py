@@ -25,6 +25,7 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
+from helpers import wait_for
 from helpers.pg import (SSL_REQUEST, VIP, connect as pg_connect, error_fields, psql,
                         read_message, startup_message, startup_response,
                         wait_server_addr)
@@ -72,16 +73,6 @@ def metric(name):
     return float(m.group(1))
 
 
-def wait_for(predicate, what, timeout=10):
-    deadline = time.monotonic() + timeout
-    while True:
-        got = predicate()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.05)
-
 
 def closed_within(c, timeout):
     """Whether the peer closes C within TIMEOUT seconds (EOF or reset)."""
@@ -126,7 +117,7 @@ def test_silent_clients_get_no_server_connection(pgfront, http_stub, tcp_server)
     finally:
         for c in silent:
             c.close()
-    wait_for(lambda: listener_stats()["logins"] == 0, "the silent clients gone")
+    wait_for(lambda: listener_stats()["logins"] == 0, timeout=10, what="the silent clients gone")
 
 
 def test_a_startup_packet_in_pieces_is_forwarded_whole(pgfront, http_stub, tcp_server):
@@ -201,7 +192,7 @@ def test_clients_logging_in_use_what_sessions_leave_the_oldest_goes(pgfront, htt
     assert session.recv(1) == b"s"
     silent = [socket.create_connection(LISTEN, timeout=5) for _ in range(4)]
     try:
-        wait_for(lambda: listener_stats()["logins"] == 4, "4 clients logging in")
+        wait_for(lambda: listener_stats()["logins"] == 4, timeout=10, what="4 clients logging in")
         with socket.create_connection(LISTEN, timeout=5) as c:
             assert closed_within(silent[0], 3)      # the oldest made room
             assert not closed_within(silent[1], 0.2)
@@ -218,7 +209,7 @@ def test_a_reload_that_removes_the_listener_closes_its_logins(pgfront, http_stub
     p, servers = nodes_up(pgfront, http_stub, tcp_server, nodes={"n1": "127.0.0.21"})
     with socket.create_connection(LISTEN, timeout=5) as c:
         c.sendall(startup_message()[:4])
-        wait_for(lambda: listener_stats()["logins"] == 1, "a client logging in")
+        wait_for(lambda: listener_stats()["logins"] == 1, timeout=10, what="a client logging in")
         cfg = config({"n1": "127.0.0.21"})
         cfg["listen other"] = dict(cfg.pop("listen front"), bind="127.0.0.222:6433")
         with open(p.config_path, "w") as f:
@@ -235,7 +226,7 @@ def test_a_soft_stop_lets_a_client_logging_in_finish(pgfront, http_stub, tcp_ser
     with socket.create_connection(LISTEN, timeout=5) as c:
         packet = startup_message()
         c.sendall(packet[:4])
-        wait_for(lambda: listener_stats()["logins"] == 1, "a client logging in")
+        wait_for(lambda: listener_stats()["logins"] == 1, timeout=10, what="a client logging in")
         p.send_signal(signal.SIGUSR1)
         p.wait_log(r"soft stop: listeners closed")
         time.sleep(0.5)

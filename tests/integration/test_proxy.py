@@ -9,13 +9,13 @@ on 127.0.0.2N; pgfront listens on 127.0.0.222:6432.
 import collections
 import re
 import socket
-import struct
 import subprocess
 import threading
 import time
 
 import pytest
 
+from helpers import wait_for
 from helpers.pg import error_fields, read_message, startup_message, startup_response
 from helpers.stubs import pattern, sha256
 
@@ -64,14 +64,6 @@ def refusal(ssl_request=False):
     assert kind == b"E", "expected an ErrorResponse, got %r" % kind
     return ssl_answer, error_fields(body)
 
-
-def wait_for(predicate, timeout=5, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
 
 
 # -- health checks ------------------------------------------------------------
@@ -164,10 +156,6 @@ def test_half_close_then_read_the_rest(pgfront, http_stub, tcp_server):
         sender.join()
     assert got == data
 
-
-def startup_message():
-    body = struct.pack("!i", 196608) + b"user\0x\0database\0x\0\0"
-    return struct.pack("!i", len(body) + 4) + body
 
 
 def test_a_gone_client_does_not_hold_its_slot_while_the_server_stays_silent(

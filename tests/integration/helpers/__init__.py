@@ -8,3 +8,17 @@ import os
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
+
+
+def wait_for(predicate, timeout=5, what="condition", interval=0.02):
+    """Polls PREDICATE until it returns something true, and returns that;
+    AssertionError naming WHAT after TIMEOUT seconds."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        got = predicate()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(interval)
