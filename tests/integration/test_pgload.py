@@ -551,8 +551,10 @@ def test_read_only_primary_fails_writes_not_reads(healthy_pg, tmp_path):
 
 
 def test_crash_and_restart_loses_no_acknowledged_write(healthy_pg, tmp_path):
-    """kill -9 of PostgreSQL in effect (pg_ctl stop -m immediate), back 2 s later."""
-    run = Pgload(tmp_path, "-W", "4", "-R", "2", "-d", "7", "-w", DIRECT)
+    """kill -9 of PostgreSQL in effect (pg_ctl stop -m immediate), back 2 s later.
+    The run lasts 12 s: crash recovery on a loaded 2-core machine took over
+    5 s once, and the run must outlast it for pgload to verify its writes."""
+    run = Pgload(tmp_path, "-W", "4", "-R", "2", "-d", "12", "-w", DIRECT)
     sleep_until(run.started + 1.5)
     cut_at = time.time()
     healthy_pg.stop("immediate")
