@@ -46,20 +46,22 @@ static struct vrrp_expect expect_of(const struct vrrp_advert *adv)
 	return e;
 }
 
-/* The advert re-encoded is the datagram's VRRP part (no auth data: zeroed). */
-static void check_reencode(const uint8_t *v, const struct vrrp_advert *adv)
+/*
+ * The advert re-encoded is the datagram's VRRP part (no auth data: zeroed).
+ * Its checksum is the received one only when nothing follows the advert:
+ * the received sum covers trailing bytes too.
+ */
+static void check_reencode(const uint8_t *v, size_t vrrp_len, const struct vrrp_advert *adv)
 {
 	uint8_t out[VRRP_ADVERT_LEN(VRRP_MAX_ADDRS)];
 	size_t len = vrrp_advert_encode(adv, out, sizeof out);
+	size_t auth = adv->auth_type != VRRP_AUTH_NONE ? 0 : VRRP_AUTH_LEN;
 
-	if (len != VRRP_ADVERT_LEN(adv->naddrs))
+	if (len != VRRP_ADVERT_LEN(adv->naddrs) || len > vrrp_len)
 		abort();
-	if (adv->auth_type != VRRP_AUTH_NONE) {
-		if (memcmp(out, v, len) != 0)
-			abort();
-		return;
-	}
-	if (memcmp(out, v, 6) != 0 || memcmp(out + 8, v + 8, len - 8 - VRRP_AUTH_LEN) != 0)
+	if (memcmp(out, v, 6) != 0 || memcmp(out + 8, v + 8, len - 8 - auth) != 0)
+		abort();
+	if (len == vrrp_len && auth == 0 && memcmp(out + 6, v + 6, 2) != 0)
 		abort();
 }
 
@@ -112,13 +114,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (rx.checksum != rx.checksum_want ||
-	    vrrp_checksum(data + ihl, VRRP_ADVERT_LEN(rx.adv.naddrs)) != 0)
+	/* The sum covers every byte the IP header says follows it (5.3.8), not
+	 * only the advert the address count declares. */
+	if (rx.checksum != rx.checksum_want || vrrp_checksum(data + ihl, rx.vrrp_len) != 0)
 		abort();
 	own = expect_of(&rx.adv);
 	if (!vrrp_advert_decode(data, size, &own, &rx2, &why))
 		abort();
-	check_reencode(data + ihl, &rx.adv);
+	check_reencode(data + ihl, rx.vrrp_len, &rx.adv);
 	check_roundtrip(&rx.adv);
 	if (vrrp_advert_same_addrs(&rx.adv, rx.adv.addrs, rx.adv.naddrs) ==
 	    has_duplicates(&rx.adv))
