@@ -22,6 +22,7 @@
 #define CONF_MAX_BINDS 8      /* bind lines per listener */
 #define CONF_MAX_SERVERS 32
 #define CONF_MAX_LISTENERS 16
+#define CONF_MAX_THREADS 64   /* [global] threads */
 #define CONF_MAX_ERRORS 64    /* errors kept; the count goes on past it */
 #define CONF_ERROR_MAX 320    /* one formatted error line */
 
@@ -127,6 +128,7 @@ struct conf_listener {
 
 struct conf_global {
 	int maxconn;                     /* process-wide client connections */
+	int threads;                     /* loops that relay; 0: one per CPU pgfront may use */
 	enum log_level log_level;
 	char user[CONF_NAME_MAX];        /* empty: keep the current user */
 	uint64_t hard_stop_after_us;     /* soft stop: longest wait for sessions; 0 = no limit */

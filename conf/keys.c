@@ -21,6 +21,20 @@ static void set_maxconn(struct conf_state *st, const char *key, const char *valu
 		st->conf->global.maxconn = (int)n;
 }
 
+_Static_assert(CONF_MAX_THREADS == 64, "the message below says 1..64");
+
+static void set_threads(struct conf_state *st, const char *key, const char *value)
+{
+	long long n;
+
+	if (!conf_key_once(st, &st->global_threads_line, key))
+		return;
+	if (conf_parse_int(value, 1, CONF_MAX_THREADS, &n) < 0)
+		conf_bad_value(st, key, value, "expected an integer in 1..64");
+	else
+		st->conf->global.threads = (int)n;
+}
+
 static void set_log_level(struct conf_state *st, const char *key, const char *value)
 {
 	if (conf_key_once(st, &st->global_log_level_line, key) &&
@@ -81,6 +95,7 @@ static const struct key_def {
 	void (*set)(struct conf_state *st, const char *key, const char *value);
 } key_defs[] = {
 	{ "maxconn", CONF_IN_GLOBAL, set_maxconn },
+	{ "threads", CONF_IN_GLOBAL, set_threads },
 	{ "log_level", CONF_IN_GLOBAL, set_log_level },
 	{ "user", CONF_IN_GLOBAL, set_user },
 	{ "hard_stop_after", CONF_IN_GLOBAL, set_hard_stop_after },

@@ -173,6 +173,7 @@ struct conf_state {
 
 	int global_line;
 	int global_maxconn_line;
+	int global_threads_line;
 	int global_log_level_line;
 	int global_user_line;
 	int global_hard_stop_after_line;

@@ -272,6 +272,7 @@ static void test_builtin_defaults(void **state)
 	(void)state;
 	expect_ok(minimal);
 	assert_int_equal(conf->global.maxconn, 4096);
+	assert_int_equal(conf->global.threads, 0);     /* one per CPU, decided at start */
 	assert_int_equal(conf->global.log_level, LOG_LEVEL_INFO);
 	assert_string_equal(conf->global.user, "");
 	assert_int_equal(conf->listeners[0].balance, CONF_BALANCE_ROUNDROBIN);
