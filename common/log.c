@@ -1,5 +1,6 @@
 #include "common/log.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
@@ -348,11 +349,19 @@ void log_flush_and_detach(void)
 	lg.out = LOG_OUT_WRITE;
 }
 
+static __thread bool forbidden;
+
+void log_forbid_this_thread(void)
+{
+	forbidden = true;
+}
+
 static void log_vmsg(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
 	int saved_errno = errno;   /* callers log strerror(errno), then look at errno */
 
+	assert(!forbidden);
 	if (!lg.probed)
 		probe();
 	emit(line, format_line(line, level, suffix, fmt, ap));

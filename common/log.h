@@ -38,6 +38,9 @@ void log_attach_loop(struct ev_loop *loop);
  * the loop is destroyed), then writes lines at once again. */
 void log_flush_and_detach(void);
 bool log_enabled(enum log_level level);
+/* The log is the main thread's: a relay thread calls this first, and any
+ * line it tried to log after would be an assertion failure. */
+void log_forbid_this_thread(void);
 
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
