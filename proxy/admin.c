@@ -53,6 +53,7 @@ int proxy_kill_sessions(struct proxy *proxy, int listener, int member)
 	int killed = 0;
 
 	/* Freed slots only schedule the queue: no new session joins this list meanwhile. */
+	threads_reclaim_list(proxy, &m->sessions, offsetof(struct session, member_node), NULL, NULL);
 	while (!list_empty(&m->sessions)) {
 		session_end(member_first(m), SESSION_END_KILLED);
 		killed++;

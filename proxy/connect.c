@@ -67,7 +67,8 @@ static void connected(struct session *s)
 	ev_io_stop(s->proxy->loop, &s->up.out);
 	ev_timer_stop(s->proxy->loop, &s->timer);
 	m->c.sessions_total++;
-	relay_start(s);
+	relay_prepare(s);
+	threads_relay(s);
 }
 
 static void connect_ready_cb(struct ev_loop *loop, ev_io *w, int revents)

@@ -7,8 +7,10 @@
 #define PGFRONT_PROXY_INTERNAL_H
 
 #include <ev.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "common/list.h"
 #include "proxy/pgproto.h"
@@ -36,6 +38,31 @@ struct relay_buf {
 	uint8_t data[RELAY_BUF_SIZE];
 };
 _Static_assert(PG_STARTUP_MAX_LEN <= RELAY_BUF_SIZE, "a first packet fits in one relay buffer");
+
+/*
+ * An event loop that relays sessions: the main loop's own, or a relay
+ * thread's (threads.c). Each has its own pool of relay buffers, used by that
+ * loop's thread alone.
+ */
+struct relay_loop {
+	struct ev_loop *loop;
+	int index;                /* 0: the main loop */
+	int sessions;             /* relaying on it now: written by the main thread only */
+	struct relay_buf *free_bufs;
+	int nfree_bufs;
+};
+
+/*
+ * Which thread owns a session that was handed to a relay thread. Guarded by
+ * that thread's mutex (struct relay_thread); see threads.c for the moves.
+ */
+enum session_xfer {
+	XFER_NONE,            /* the main thread owns it: it never left, or it is back */
+	XFER_HANDED,          /* on the thread's inbox, not started there yet */
+	XFER_RUNNING,         /* the relay thread owns it */
+	XFER_RECLAIM,         /* on the inbox: the main thread wants it back */
+	XFER_BACK,            /* on the thread's outbox: stopped there, ended or given back */
+};
 
 /* Where a session is: each state but ROUTING is on exactly one list. */
 enum session_state {
@@ -69,11 +96,12 @@ struct relay_dir {
 	bool eof;                 /* the source has closed its side */
 	bool said_bye;            /* client to server: the last bytes were a Terminate */
 	ev_tstamp eof_at;         /* when eof was seen */
-	uint64_t bytes;
+	uint64_t bytes;           /* written by the relaying thread with __atomic_store_n */
 };
 
 struct session {
 	struct proxy *proxy;
+	struct relay_loop *rl;    /* the loop it relays on (the main loop's until handed over) */
 	struct proxy_listener *listener;
 	int member;               /* -1 while queued */
 	enum session_state state;
@@ -90,9 +118,22 @@ struct session {
 	bool retry_paused;        /* on the paused list, not the queue: waits RETRY_PAUSE */
 	bool gone_watched;        /* client_fd is in proxy->gone_fd */
 	char connect_error[64];   /* why the last attempt failed */
+	/* Fixed when relaying starts, so a relay thread never reads the
+	 * configuration, which a reload replaces under it. */
+	double timeout_client, timeout_server;   /* seconds */
+	uint64_t up_folded, down_folded;  /* bytes already added to the counters */
+	/* Relay threads (threads.c): all three guarded by the thread's mutex. */
+	enum session_xfer xfer;
+	enum session_end thread_end;  /* why it came back, if it ended there */
+	struct list_node xfer_node;   /* on its thread's inbox or outbox */
+	struct list_node suspect_node; /* on its thread's suspects: its server closed first */
 	struct list_node queue_node;  /* on the listener's queue or paused list */
 	struct list_node member_node; /* on the member's registry (member >= 0) */
 	struct login *login;      /* its first packet, until the server has it; then NULL */
+	/* The address the client connected to (a VIP, maybe), kept from accept:
+	 * once a relay thread has the session, its sockets are that thread's. */
+	sa_family_t local_family;
+	uint8_t local_host[16];   /* in_addr or in6_addr */
 	/* "address:port" for the log: "[" 45 "]:" 5 and a NUL fit in 56, and so
 	 * the struct login pointer costs a session no more than before. */
 	char client[56];
@@ -145,8 +186,10 @@ struct proxy {
 	struct list refusals;     /* clients being told why, oldest first */
 	struct list logins;       /* struct login of sessions reading their first packet, oldest first */
 	struct list cancels;      /* CancelRequests being forwarded */
-	struct relay_buf *free_bufs;
-	int nfree_bufs;
+	struct relay_loop main_rl;    /* the main loop, as a relaying loop */
+	struct relay_thread *threads[CONF_MAX_THREADS]; /* threads[0] unused: the main loop */
+	int nthreads;             /* loops that relay, the main one included */
+	ev_async thread_news;     /* a relay thread ended or gave back a session */
 	ev_timer accept_pause;    /* out of file descriptors: retry accepting later */
 	int gone_fd;              /* epoll set of queued clients, for their hangups */
 	ev_io gone_watcher;       /* on gone_fd, while a client is in it */
@@ -200,10 +243,24 @@ const char *session_end_name(enum session_end why);
 /* connect.c */
 void connect_start(struct session *s, int member);
 
-/* relay.c */
+/* relay.c: runs on the loop in s->rl, the main thread's or a relay thread's. */
+void relay_prepare(struct session *s);   /* main thread, before relay_start anywhere */
 void relay_start(struct session *s);
 void relay_stop(struct session *s);
-void relay_free_bufs(struct proxy *proxy);
+void relay_free_bufs(struct relay_loop *rl);
+
+/* threads.c: relay threads. Called on the main thread unless said. */
+int threads_start(struct proxy *proxy, int n, char *err, size_t errlen);
+void threads_stop(struct proxy *proxy);
+void threads_relay(struct session *s);       /* relays it, on the least busy loop */
+void threads_reclaim(struct session *s);     /* back to the main thread, stopped */
+void threads_reclaim_list(struct proxy *proxy, struct list *list, size_t node_offset,
+                          bool (*wanted)(const struct session *, const void *), const void *arg);
+void threads_ended(struct session *s, enum session_end why);      /* relay thread */
+void threads_server_closed(struct session *s);                    /* relay thread */
+
+/* session.c */
+void session_fold_bytes(struct session *s);
 
 /* login.c: reading a client's first packet before it gets a server. */
 void login_start(struct session *s);

@@ -5,6 +5,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -253,6 +254,7 @@ struct proxy *proxy_create(struct ev_loop *loop, const struct conf *conf,
 	proxy->loop = loop;
 	proxy->conf = conf;
 	proxy->session_limit = -1;
+	proxy->main_rl.loop = loop;
 	ev_timer_init(&proxy->accept_pause, resume_accepting_cb, ACCEPT_PAUSE, 0.);
 	proxy->accept_pause.data = proxy;
 	if (queue_open(proxy, err, errlen) < 0) {
@@ -269,9 +271,29 @@ struct proxy *proxy_create(struct ev_loop *loop, const struct conf *conf,
 	return proxy;
 }
 
+/* [global] threads, or one loop per CPU this process may run on. */
+static int threads_wanted(const struct conf *conf)
+{
+	cpu_set_t cpus;
+	int n = conf->global.threads;
+
+	if (n == 0 && sched_getaffinity(0, sizeof cpus, &cpus) == 0)
+		n = CPU_COUNT(&cpus);
+	if (n < 1)
+		n = 1;
+	return n < CONF_MAX_THREADS ? n : CONF_MAX_THREADS;
+}
+
 void proxy_start(struct proxy *proxy, struct hc_engine *health)
 {
+	char err[128];
+	int wanted = threads_wanted(proxy->conf);
+
 	proxy->health = health;
+	if (threads_start(proxy, wanted, err, sizeof err) < 0)
+		log_err("%s: relaying on %d thread(s) instead of %d", err, proxy->nthreads, wanted);
+	log_notice("relaying on %d thread(s)%s", proxy->nthreads,
+	           proxy->conf->global.threads ? "" : ", one per CPU");
 	for (int i = 0; i < proxy->nlisteners; i++) {
 		struct proxy_listener *l = proxy->listeners[i];
 
@@ -286,7 +308,10 @@ static void shutdown_member_sessions(struct proxy_listener *l, int member)
 	struct proxy_member *m = &l->members[member];
 	int closed = 0;
 
-	/* session_end() unlinks the head; a DOWN server never gets a new one. */
+	/* All back from the relay threads in one round trip; then session_end()
+	 * unlinks the head; a DOWN server never gets a new one. */
+	threads_reclaim_list(l->proxy, &m->sessions, offsetof(struct session, member_node),
+	                     NULL, NULL);
 	while (!list_empty(&m->sessions)) {
 		m->c.killed_on_down++;
 		session_end(member_first(m), SESSION_END_SERVER_DOWN);
@@ -367,9 +392,14 @@ void proxy_shutdown(struct proxy *proxy)
 			continue;
 		while (queue_first(l))
 			session_end(queue_first(l), SESSION_END_SHUTDOWN);
-		for (int m = 0; m < l->conf->nmembers; m++)
-			while (!list_empty(&l->members[m].sessions))
+		for (int m = 0; m < l->conf->nmembers; m++) {
+			struct list *sessions = &l->members[m].sessions;
+
+			threads_reclaim_list(proxy, sessions, offsetof(struct session, member_node),
+			                     NULL, NULL);
+			while (!list_empty(sessions))
 				session_end(member_first(&l->members[m]), SESSION_END_SHUTDOWN);
+		}
 	}
 	login_shutdown(proxy);
 	cancel_shutdown(proxy);
@@ -382,10 +412,11 @@ void proxy_destroy(struct proxy *proxy)
 		return;
 	if (!proxy->shutting_down)
 		proxy_shutdown(proxy);
+	threads_stop(proxy);
 	for (int i = 0; i < proxy->nlisteners; i++)
 		listener_free(proxy->listeners[i]);
 	queue_close(proxy);
-	relay_free_bufs(proxy);
+	relay_free_bufs(&proxy->main_rl);
 	free(proxy);
 }
 
@@ -399,14 +430,28 @@ int proxy_pending_clients(const struct proxy *proxy)
 	return (int)(proxy->logins.count + proxy->cancels.count);
 }
 
+/* The bytes of sessions still relaying go into the counters as they are read. */
+static void fold_member(struct proxy_member *m)
+{
+	for (struct list_node *n = m->sessions.first; n; n = n->next)
+		session_fold_bytes(LIST_ITEM(n, struct session, member_node));
+}
+
 const struct proxy_listener_counters *proxy_listener_counters(const struct proxy *proxy,
                                                               int listener)
 {
-	return &proxy->listeners[listener]->c;
+	struct proxy_listener *l = proxy->listeners[listener];
+
+	for (int m = 0; m < l->conf->nmembers; m++)
+		fold_member(&l->members[m]);
+	return &l->c;
 }
 
 const struct proxy_server_counters *proxy_server_counters(const struct proxy *proxy,
                                                           int listener, int member)
 {
-	return &proxy->listeners[listener]->members[member].c;
+	struct proxy_member *m = &proxy->listeners[listener]->members[member];
+
+	fold_member(m);
+	return &m->c;
 }

@@ -67,7 +67,8 @@ struct proxy_listener_counters {
 struct proxy *proxy_create(struct ev_loop *loop, const struct conf *conf,
                            char *err, size_t errlen);
 
-/* Starts accepting; health is consulted for every routing decision. */
+/* Starts the relay threads and accepting; health is consulted for every
+ * routing decision. Call it once privileges are dropped. */
 void proxy_start(struct proxy *proxy, struct hc_engine *health);
 
 /* The health engine's change callback (arg is the proxy). */
@@ -126,6 +127,10 @@ int proxy_fds_reserved(const struct conf *conf);
 void proxy_set_session_limit(struct proxy *proxy, int limit);
 
 int proxy_current_connections(const struct proxy *proxy);
+/* Loops that relay ([global] threads), the main one first, and the sessions
+ * each relays now. */
+int proxy_thread_count(const struct proxy *proxy);
+int proxy_thread_sessions(const struct proxy *proxy, int thread);
 /* Clients accepted that are not sessions: logging in, or having their
  * CancelRequest forwarded. A soft stop waits for them too. */
 int proxy_pending_clients(const struct proxy *proxy);

@@ -6,31 +6,32 @@
  * and the source is not read again until it is gone. That is the whole of the
  * backpressure: a slow reader stops the other side, and a session holds at
  * most one buffer per direction — none at all while idle, since buffers go
- * back to a shared pool as soon as they are empty.
+ * back to their loop's pool as soon as they are empty.
+ *
+ * It runs on whichever loop the session relays on (s->rl): the main loop's,
+ * or a relay thread's (threads.c). So it touches nothing but the session's
+ * own relaying state and its loop's pool: counters, the configuration and
+ * the log are the main thread's; an ending goes through relay_end().
  *
  * A source's EOF is passed on as shutdown(SHUT_WR) on the destination
  * (half-close); the session ends when both directions have seen EOF, on any
  * error, or when a side has been idle past its timeout.
  */
 #include <errno.h>
-#include <string.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "common/log.h"
 #include "proxy/internal.h"
 
-static struct log_ratelimit no_memory_rl = { .period = 10, .burst = 5 };
-
-static struct relay_buf *buf_get(struct proxy *proxy)
+static struct relay_buf *buf_get(struct relay_loop *rl)
 {
-	struct relay_buf *b = proxy->free_bufs;
+	struct relay_buf *b = rl->free_bufs;
 
 	if (b) {
-		proxy->free_bufs = b->next_free;
-		proxy->nfree_bufs--;
+		rl->free_bufs = b->next_free;
+		rl->nfree_bufs--;
 	} else {
 		b = malloc(sizeof *b);
 		if (!b)
@@ -40,26 +41,35 @@ static struct relay_buf *buf_get(struct proxy *proxy)
 	return b;
 }
 
-static void buf_put(struct proxy *proxy, struct relay_buf *b)
+static void buf_put(struct relay_loop *rl, struct relay_buf *b)
 {
-	if (proxy->nfree_bufs >= RELAY_FREE_BUFS_MAX) {
+	if (rl->nfree_bufs >= RELAY_FREE_BUFS_MAX) {
 		free(b);
 		return;
 	}
-	b->next_free = proxy->free_bufs;
-	proxy->free_bufs = b;
-	proxy->nfree_bufs++;
+	b->next_free = rl->free_bufs;
+	rl->free_bufs = b;
+	rl->nfree_bufs++;
 }
 
-void relay_free_bufs(struct proxy *proxy)
+void relay_free_bufs(struct relay_loop *rl)
 {
-	while (proxy->free_bufs) {
-		struct relay_buf *b = proxy->free_bufs;
+	while (rl->free_bufs) {
+		struct relay_buf *b = rl->free_bufs;
 
-		proxy->free_bufs = b->next_free;
+		rl->free_bufs = b->next_free;
 		free(b);
 	}
-	proxy->nfree_bufs = 0;
+	rl->nfree_bufs = 0;
+}
+
+/* The main loop ends a session itself; a relay thread hands it back to end. */
+static void relay_end(struct session *s, enum session_end why)
+{
+	if (s->rl->index == 0)
+		session_end(s, why);
+	else
+		threads_ended(s, why);
 }
 
 static bool is_up(const struct session *s, const struct relay_dir *d)
@@ -71,24 +81,19 @@ static bool is_up(const struct session *s, const struct relay_dir *d)
 static void touch(struct session *s, bool client_side)
 {
 	if (client_side)
-		s->last_client = ev_now(s->proxy->loop);
+		s->last_client = ev_now(s->rl->loop);
 	else
-		s->last_server = ev_now(s->proxy->loop);
+		s->last_server = ev_now(s->rl->loop);
 }
 
-static void count_bytes(struct session *s, struct relay_dir *d, size_t n)
+/*
+ * Only the relaying thread writes d->bytes; the main thread reads it
+ * (session_fold_bytes) to update the listener's and server's counters, which
+ * are its own.
+ */
+static void count_bytes(struct relay_dir *d, size_t n)
 {
-	struct proxy_listener *l = s->listener;
-	struct proxy_server_counters *m = &l->members[s->member].c;
-
-	d->bytes += n;
-	if (is_up(s, d)) {
-		l->c.bytes_in += n;
-		m->bytes_in += n;
-	} else {
-		l->c.bytes_out += n;
-		m->bytes_out += n;
-	}
+	__atomic_store_n(&d->bytes, d->bytes + n, __ATOMIC_RELAXED);
 }
 
 /* An error on the source fd is that side's fault; on the destination, the other's. */
@@ -105,22 +110,26 @@ static void source_eof(struct session *s, struct relay_dir *d)
 	struct relay_dir *other = is_up(s, d) ? &s->down : &s->up;
 
 	d->eof = true;
-	d->eof_at = ev_now(s->proxy->loop);
+	d->eof_at = ev_now(s->rl->loop);
 	/* A server that closes after the client's Terminate is only polite. */
-	if (!is_up(s, d) && !other->eof && !s->up.said_bye)
-		listener_suspect_server(s->listener, s->member, "it closed a session");
-	ev_io_stop(s->proxy->loop, &d->in);
+	if (!is_up(s, d) && !other->eof && !s->up.said_bye) {
+		if (s->rl->index == 0)
+			listener_suspect_server(s->listener, s->member, "it closed a session");
+		else
+			threads_server_closed(s);
+	}
+	ev_io_stop(s->rl->loop, &d->in);
 	shutdown(d->out.fd, SHUT_WR);
 	if (other->eof) {
 		/* Whoever closed first ended the conversation. */
-		session_end(s, is_up(s, d) ? SESSION_END_SERVER_CLOSED : SESSION_END_CLIENT_CLOSED);
+		relay_end(s, is_up(s, d) ? SESSION_END_SERVER_CLOSED : SESSION_END_CLIENT_CLOSED);
 		return;
 	}
 	/* The other side now has RELAY_HALF_CLOSED_TIMEOUT: the timer, fired
 	 * early, works the deadlines out again (idle_timer_cb). */
-	ev_timer_stop(s->proxy->loop, &s->timer);
+	ev_timer_stop(s->rl->loop, &s->timer);
 	ev_timer_set(&s->timer, RELAY_HALF_CLOSED_TIMEOUT, 0.);
-	ev_timer_start(s->proxy->loop, &s->timer);
+	ev_timer_start(s->rl->loop, &s->timer);
 }
 
 /* Terminate ('X', length 4): what a client sends last before it closes. */
@@ -142,7 +151,7 @@ static bool flush(struct session *s, struct relay_dir *d)
 		if (errno == EAGAIN || errno == EINTR)
 			n = 0;
 		else {
-			session_end(s, side_error(s, d, false));
+			relay_end(s, side_error(s, d, false));
 			return false;
 		}
 	}
@@ -151,15 +160,15 @@ static bool flush(struct session *s, struct relay_dir *d)
 		touch(s, !is_up(s, d));
 	if (b->off < b->len) {
 		/* Backpressure: hold the source until the destination drains. */
-		ev_io_stop(s->proxy->loop, &d->in);
-		ev_io_start(s->proxy->loop, &d->out);
+		ev_io_stop(s->rl->loop, &d->in);
+		ev_io_start(s->rl->loop, &d->out);
 		return true;
 	}
-	buf_put(s->proxy, b);
+	buf_put(s->rl, b);
 	d->buf = NULL;
-	ev_io_stop(s->proxy->loop, &d->out);
+	ev_io_stop(s->rl->loop, &d->out);
 	if (!d->eof)
-		ev_io_start(s->proxy->loop, &d->in);
+		ev_io_start(s->rl->loop, &d->in);
 	return true;
 }
 
@@ -167,17 +176,12 @@ static bool flush(struct session *s, struct relay_dir *d)
  * The source is readable but there is no buffer to read into. Returning
  * would leave the (level-triggered) watcher active and the loop spinning on
  * it; pausing would leave a session that may never get memory back. The
- * session ends, said and counted, and its memory goes back to the others.
+ * session ends, said and counted (session_end), and its memory goes back to
+ * the others.
  */
 static void no_buffer(struct session *s)
 {
-	struct proxy *proxy = s->proxy;
-
-	proxy->ended_no_memory++;
-	log_limited(&no_memory_rl, LOG_LEVEL_ERR, "%s: %s: out of memory for a relay buffer: "
-	            "session ended (%llu so far)", s->listener->conf->name, s->client,
-	            (unsigned long long)proxy->ended_no_memory);
-	session_end(s, SESSION_END_NO_MEMORY);
+	relay_end(s, SESSION_END_NO_MEMORY);
 }
 
 /*
@@ -188,7 +192,7 @@ static void no_buffer(struct session *s)
 static void on_readable(struct session *s, struct relay_dir *d)
 {
 	for (int round = 0; round < RELAY_READS_PER_WAKEUP; round++) {
-		struct relay_buf *b = buf_get(s->proxy);
+		struct relay_buf *b = buf_get(s->rl);
 		ssize_t n;
 
 		if (!b) {
@@ -197,18 +201,18 @@ static void on_readable(struct session *s, struct relay_dir *d)
 		}
 		n = recv(d->in.fd, b->data, RELAY_BUF_SIZE, 0);
 		if (n <= 0) {
-			buf_put(s->proxy, b);
+			buf_put(s->rl, b);
 			if (n == 0)
 				source_eof(s, d);
 			else if (errno != EAGAIN && errno != EINTR)
-				session_end(s, side_error(s, d, true));
+				relay_end(s, side_error(s, d, true));
 			return;
 		}
 		b->len = (uint32_t)n;
 		d->buf = b;
 		if (is_up(s, d))
 			d->said_bye = ends_with_terminate(b->data, (size_t)n);
-		count_bytes(s, d, (size_t)n);
+		count_bytes(d, (size_t)n);
 		touch(s, is_up(s, d));
 		/* Stop when the session ended, the destination is full (the buffer
 		 * is still pending), or the source had no more than one buffer. */
@@ -258,11 +262,6 @@ static void client_writable_cb(struct ev_loop *loop, ev_io *w, int revents)
 	on_writable(s, &s->down);
 }
 
-static double seconds(uint64_t us)
-{
-	return (double)us / 1e6;
-}
-
 /*
  * One timer per session, re-armed lazily: activity only stores a timestamp,
  * and the timer, when it fires, works out whether a side really was idle.
@@ -270,9 +269,8 @@ static double seconds(uint64_t us)
 static void idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct session *s = w->data;
-	double client_deadline = s->last_client + seconds(s->listener->conf->t.timeout_client_us);
-	double server_deadline = s->last_server +
-		seconds(s->listener->conf->members[s->member].t.timeout_server_us);
+	double client_deadline = s->last_client + s->timeout_client;
+	double server_deadline = s->last_server + s->timeout_server;
 	double now = ev_now(loop);
 	double next;
 
@@ -284,11 +282,11 @@ static void idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		client_deadline = fmin(client_deadline,
 		                       fmax(s->last_client, s->down.eof_at) + RELAY_HALF_CLOSED_TIMEOUT);
 	if (now >= client_deadline) {
-		session_end(s, SESSION_END_CLIENT_TIMEOUT);
+		relay_end(s, SESSION_END_CLIENT_TIMEOUT);
 		return;
 	}
 	if (now >= server_deadline) {
-		session_end(s, SESSION_END_SERVER_TIMEOUT);
+		relay_end(s, SESSION_END_SERVER_TIMEOUT);
 		return;
 	}
 	next = client_deadline < server_deadline ? client_deadline : server_deadline;
@@ -310,34 +308,44 @@ static void send_first(struct session *s)
 	struct relay_buf *b;
 
 	if (n < 0 && errno != EAGAIN && errno != EINTR) {
-		session_end(s, SESSION_END_SERVER_ERROR);
+		relay_end(s, SESSION_END_SERVER_ERROR);
 		return;
 	}
 	if (n < 0)
 		n = 0;
-	count_bytes(s, &s->up, (size_t)n);
+	count_bytes(&s->up, (size_t)n);
 	if ((uint32_t)n == in->len) {
 		login_free(s);
-		ev_io_start(s->proxy->loop, &s->up.in);
+		ev_io_start(s->rl->loop, &s->up.in);
 		return;
 	}
-	if (!(b = buf_get(s->proxy))) {
+	if (!(b = buf_get(s->rl))) {
 		no_buffer(s);
 		return;
 	}
 	b->len = in->len - (uint32_t)n;
 	memcpy(b->data, in->packet + n, b->len);
-	count_bytes(s, &s->up, b->len);
+	count_bytes(&s->up, b->len);
 	login_free(s);
 	s->up.buf = b;
 	flush(s, &s->up);
 }
 
+/* What a relay thread would otherwise read from the configuration. */
+void relay_prepare(struct session *s)
+{
+	const struct conf_listener *cl = s->listener->conf;
+
+	s->timeout_client = (double)cl->t.timeout_client_us / 1e6;
+	s->timeout_server = (double)cl->members[s->member].t.timeout_server_us / 1e6;
+	s->state = SESSION_RELAYING;
+}
+
 void relay_start(struct session *s)
 {
-	struct ev_loop *loop = s->proxy->loop;
+	struct ev_loop *loop = s->rl->loop;
 
-	s->state = SESSION_RELAYING;
+	assert(s->state == SESSION_RELAYING);
 	s->last_client = s->last_server = ev_now(loop);
 	ev_io_init(&s->up.in, client_readable_cb, s->client_fd, EV_READ);
 	ev_io_init(&s->up.out, server_writable_cb, s->server_fd, EV_WRITE);
@@ -356,14 +364,16 @@ void relay_start(struct session *s)
 
 void relay_stop(struct session *s)
 {
-	struct ev_loop *loop = s->proxy->loop;
+	struct ev_loop *loop = s->rl->loop;
 	struct relay_dir *dirs[] = { &s->up, &s->down };
+
+	ev_timer_stop(loop, &s->timer);     /* the idle timer, started on this loop */
 
 	for (int i = 0; i < 2; i++) {
 		ev_io_stop(loop, &dirs[i]->in);
 		ev_io_stop(loop, &dirs[i]->out);
 		if (dirs[i]->buf) {
-			buf_put(s->proxy, dirs[i]->buf);
+			buf_put(s->rl, dirs[i]->buf);
 			dirs[i]->buf = NULL;
 		}
 	}

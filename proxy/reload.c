@@ -143,10 +143,16 @@ static void close_removed(struct proxy *proxy, const struct conf *conf, struct p
 		struct proxy_listener *l = proxy->listeners[i];
 		bool keep_listener = listener_kept(plan, conf, l);
 
-		for (int m = 0; m < l->conf->nmembers; m++)
-			if (!keep_listener || !kept(plan, conf, l, m))
-				while (!list_empty(&l->members[m].sessions))
-					session_end(member_first(&l->members[m]), SESSION_END_RELOADED);
+		for (int m = 0; m < l->conf->nmembers; m++) {
+			struct list *sessions = &l->members[m].sessions;
+
+			if (keep_listener && kept(plan, conf, l, m))
+				continue;
+			threads_reclaim_list(proxy, sessions, offsetof(struct session, member_node),
+			                     NULL, NULL);
+			while (!list_empty(sessions))
+				session_end(member_first(&l->members[m]), SESSION_END_RELOADED);
+		}
 		if (!keep_listener) {
 			while (queue_first(l))
 				session_end(queue_first(l), SESSION_END_RELOADED);

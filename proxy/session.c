@@ -9,6 +9,7 @@
  * sessions, and for a server. A client still logging in counts nowhere.
  */
 #include <assert.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,21 @@ const char *session_end_name(enum session_end why)
 	return end_names[why];
 }
 
+static void keep_local_address(struct session *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (getsockname(s->client_fd, (struct sockaddr *)&ss, &len) < 0)
+		return;                 /* AF_UNSPEC: no VIP move concerns it */
+	s->local_family = ss.ss_family;
+	if (ss.ss_family == AF_INET)
+		memcpy(s->local_host, &((struct sockaddr_in *)&ss)->sin_addr, sizeof(struct in_addr));
+	else if (ss.ss_family == AF_INET6)
+		memcpy(s->local_host, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+		       sizeof(struct in6_addr));
+}
+
 struct session *session_new(struct proxy_listener *l, int client_fd, const char *client)
 {
 	struct session *s = calloc(1, sizeof *s);
@@ -49,6 +65,7 @@ struct session *session_new(struct proxy_listener *l, int client_fd, const char 
 		return NULL;
 	s->login->session = s;
 	s->proxy = l->proxy;
+	s->rl = &l->proxy->main_rl;
 	s->listener = l;
 	s->member = -1;
 	s->state = SESSION_LOGIN;
@@ -57,6 +74,7 @@ struct session *session_new(struct proxy_listener *l, int client_fd, const char 
 	s->started = ev_now(l->proxy->loop);
 	s->last_client = s->last_server = s->started;
 	snprintf(s->client, sizeof s->client, "%s", client);
+	keep_local_address(s);
 	ev_init(&s->timer, NULL);
 	s->timer.data = s;
 	return s;
@@ -116,6 +134,30 @@ void session_detach(struct session *s)
 }
 
 /*
+ * Adds the bytes relayed since the last fold to the listener's and the
+ * server's counters. The relaying thread writes s->up.bytes and
+ * s->down.bytes, and only the main thread writes the counters: so the
+ * counters have one writer, and the stats page folds before it reads.
+ */
+void session_fold_bytes(struct session *s)
+{
+	struct proxy_listener *l = s->listener;
+	uint64_t up = __atomic_load_n(&s->up.bytes, __ATOMIC_RELAXED);
+	uint64_t down = __atomic_load_n(&s->down.bytes, __ATOMIC_RELAXED);
+	struct proxy_server_counters *m;
+
+	if (s->member < 0)
+		return;
+	m = &l->members[s->member].c;
+	l->c.bytes_in += up - s->up_folded;
+	m->bytes_in += up - s->up_folded;
+	l->c.bytes_out += down - s->down_folded;
+	m->bytes_out += down - s->down_folded;
+	s->up_folded = up;
+	s->down_folded = down;
+}
+
+/*
  * Releases everything but the client socket, which the caller owns then.
  * A freed slot only schedules the queue: this runs from teardown paths.
  */
@@ -125,6 +167,9 @@ static void session_release(struct session *s)
 	bool freed_slot = s->member >= 0;
 	bool admitted = s->state != SESSION_LOGIN;
 
+	assert(s->xfer == XFER_NONE && s->rl == &s->proxy->main_rl);
+	assert(!list_linked(&s->xfer_node) && !list_linked(&s->suspect_node));
+	session_fold_bytes(s);
 	ev_timer_stop(s->proxy->loop, &s->timer);
 	if (s->state == SESSION_LOGIN) {
 		login_leave(s);
@@ -132,7 +177,9 @@ static void session_release(struct session *s)
 	}
 	if (s->state == SESSION_QUEUED)
 		queue_leave(s);
-	relay_stop(s);
+	relay_stop(s);          /* the connect watcher too, while connecting */
+	if (s->state == SESSION_RELAYING)
+		s->rl->sessions--;
 	session_detach(s);
 	assert(s->state == SESSION_ROUTING);
 	assert(!list_linked(&s->queue_node) && !list_linked(&s->member_node));
@@ -162,8 +209,18 @@ static void log_end(const struct session *s, enum session_end why)
 
 void session_end(struct session *s, enum session_end why)
 {
-	int client_fd = s->client_fd;
+	static struct log_ratelimit no_memory_rl = { .period = 10, .burst = 5 };
+	int client_fd;
 
+	if (s->xfer != XFER_NONE)
+		threads_reclaim(s);     /* stopped on its relay thread, and ours again */
+	client_fd = s->client_fd;   /* -1 if a relay thread had it: closed there */
+	if (why == SESSION_END_NO_MEMORY) {
+		s->proxy->ended_no_memory++;
+		log_limited(&no_memory_rl, LOG_LEVEL_ERR, "%s: %s: out of memory for a relay "
+		            "buffer: session ended (%llu so far)", s->listener->conf->name, s->client,
+		            (unsigned long long)s->proxy->ended_no_memory);
+	}
 	if (why == SESSION_END_SERVER_ERROR && s->member >= 0)
 		listener_suspect_server(s->listener, s->member, "a session failed");
 	/* A client that never sent its first packet is no session (port probes,
@@ -174,7 +231,8 @@ void session_end(struct session *s, enum session_end why)
 	else
 		log_end(s, why);
 	session_release(s);
-	close(client_fd);
+	if (client_fd >= 0)
+		close(client_fd);
 }
 
 /* The session gets no server: the client is told why instead (FATAL, SQLSTATE). */
