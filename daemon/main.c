@@ -283,6 +283,9 @@ static int reload(struct daemon *d)
 		return -1;
 	}
 	d->reloading = false;
+	if (conf->global.threads != d->conf->global.threads)
+		log_notice("reload: [global] threads changed: it takes effect at the next start; "
+		           "relaying on %d thread(s) meanwhile", proxy_thread_count(d->proxy));
 	hc_engine_stop(d->health);
 	d->health = health;
 	free(d->conf);

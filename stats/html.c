@@ -295,8 +295,9 @@ static void page_header(struct stats_buf *b, const struct stats_snapshot *snap, 
 		stats_buf_printf(b, "<meta http-equiv=\"refresh\" content=\"%u\">", snap->refresh_s);
 	stats_buf_printf(b, "<title>pgfront stats</title><style>%s</style></head><body>\n"
 	                 "<header><h1>pgfront</h1><p class=\"num\">version %s · pid %ld · up %s"
-	                 " · connections <b>%d</b> of maxconn %d", style, snap->version, snap->pid,
-	                 uptime, snap->connections, snap->maxconn);
+	                 " · connections <b>%d</b> of maxconn %d · %d relay thread(s)", style,
+	                 snap->version, snap->pid, uptime, snap->connections, snap->maxconn,
+	                 snap->nthreads);
 	if (refresh && snap->refresh_s > 0)
 		stats_buf_printf(b, " · refresh %us", snap->refresh_s);
 	stats_buf_puts(b, " · <a href=\"");

@@ -204,6 +204,8 @@ struct stats_snapshot {
 	double uptime;
 	int maxconn;
 	int connections;
+	int nthreads;                     /* loops that relay, the main one first */
+	int thread_sessions[CONF_MAX_THREADS];  /* sessions each relays now */
 	char uri[CONF_PATH_MAX];
 	unsigned refresh_s;
 	bool admin;                         /* admin actions enabled: show the buttons */

@@ -476,6 +476,12 @@ void stats_render_metrics(struct stats_buf *b, const struct stats_snapshot *snap
 	stats_buf_printf(b, "# HELP pgfront_connections Client connections now\n"
 	                 "# TYPE pgfront_connections gauge\npgfront_connections %d\n",
 	                 snap->connections);
+	stats_buf_puts(b, "# HELP pgfront_thread_sessions Sessions each relaying loop "
+	                  "relays now (thread 0: the main loop)\n"
+	                  "# TYPE pgfront_thread_sessions gauge\n");
+	for (int t = 0; t < snap->nthreads; t++)
+		stats_buf_printf(b, "pgfront_thread_sessions{thread=\"%d\"} %d\n", t,
+		                 snap->thread_sessions[t]);
 	listeners(b, snap);
 	servers(b, snap);
 	admin_states(b, snap);
