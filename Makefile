@@ -114,7 +114,8 @@ ASAN_LIB_OBJS = $(LIB_SRCS:%.c=$(ASAN_DIR)/%.o)
 ASAN_DAEMON_OBJS = $(patsubst %.c,$(ASAN_DIR)/%.o,$(wildcard daemon/*.c))
 ASAN_UNIT_BINS = $(UNIT_BINS:%=$(ASAN_DIR)/%)
 SANITIZE_SUITES = tests/integration/test_proxy.py tests/integration/test_operations.py \
-	tests/integration/test_stats.py tests/integration/test_stats_admin.py
+	tests/integration/test_stats.py tests/integration/test_stats_admin.py \
+	tests/integration/test_threads.py
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=stderr:strict_string_checks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=stderr \
 	PGFRONT_BINARY=$(CURDIR)/$(ASAN_DIR)/pgfront
@@ -141,6 +142,34 @@ $(ASAN_DIR)/tests/unit/test_%: tests/unit/test_%.c $(ASAN_DIR)/libpgfront.a
 	$(CC) $(CFLAGS) $(ASAN_SAN) $(LDFLAGS) -o $@ $< $(ASAN_DIR)/libpgfront.a $(LDLIBS) -lcmocka
 
 -include $(ASAN_LIB_OBJS:.o=.d) $(ASAN_DAEMON_OBJS:.o=.d) $(ASAN_UNIT_BINS:=.d)
+
+# ---- make tsan-test: pgfront built with ThreadSanitizer into build/tsan/,
+# then the suites that put sessions on relay threads ([global] threads, the
+# default being one per CPU) and take them back: a data race between the
+# main thread and a relay thread fails the test (the fixture reads the log).
+TSAN_DIR = build/tsan
+TSAN_SAN = -fsanitize=thread -fno-omit-frame-pointer
+TSAN_LIB_OBJS = $(LIB_SRCS:%.c=$(TSAN_DIR)/%.o)
+TSAN_DAEMON_OBJS = $(patsubst %.c,$(TSAN_DIR)/%.o,$(wildcard daemon/*.c))
+TSAN_SUITES = tests/integration/test_threads.py tests/integration/test_proxy.py
+TSAN_ENV = TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:log_path=stderr:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
+	PGFRONT_BINARY=$(CURDIR)/$(TSAN_DIR)/pgfront
+
+.PHONY: tsan-test
+tsan-test: $(TSAN_DIR)/pgfront
+	$(TSAN_ENV) $(PYTEST) -v $(TSAN_SUITES)
+
+$(TSAN_DIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(TSAN_SAN) -c -o $@ $<
+
+$(TSAN_DIR)/libpgfront.a: $(TSAN_LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(TSAN_DIR)/pgfront: $(TSAN_DAEMON_OBJS) $(TSAN_DIR)/libpgfront.a
+	$(CC) $(LDFLAGS) $(TSAN_SAN) -o $@ $^ $(LDLIBS)
+
+-include $(TSAN_LIB_OBJS:.o=.d) $(TSAN_DAEMON_OBJS:.o=.d)
 
 # ---- make fuzz: the libFuzzer targets of tests/fuzz/, built with clang into
 # build/fuzz/ from the pure layers they call, then run for FUZZ_SECONDS each

@@ -13,7 +13,7 @@ from .pg import VIP
 
 BINARY = os.environ.get("PGFRONT_BINARY", os.path.join(REPO, "pgfront"))
 SANITIZER_RE = re.compile(r"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|"
-                          r"runtime error:")
+                          r"ThreadSanitizer|runtime error:")
 WRITE_PORT = 5432
 READ_PORT = 5433
 
