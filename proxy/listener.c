@@ -272,7 +272,7 @@ struct proxy *proxy_create(struct ev_loop *loop, const struct conf *conf,
 }
 
 /* [global] threads, or one loop per CPU this process may run on. */
-static int threads_wanted(const struct conf *conf)
+int proxy_threads_wanted(const struct conf *conf)
 {
 	cpu_set_t cpus;
 	int n = conf->global.threads;
@@ -287,7 +287,7 @@ static int threads_wanted(const struct conf *conf)
 void proxy_start(struct proxy *proxy, struct hc_engine *health)
 {
 	char err[128];
-	int wanted = threads_wanted(proxy->conf);
+	int wanted = proxy_threads_wanted(proxy->conf);
 
 	proxy->health = health;
 	if (threads_start(proxy, wanted, err, sizeof err) < 0)

@@ -127,6 +127,8 @@ int proxy_fds_reserved(const struct conf *conf);
 void proxy_set_session_limit(struct proxy *proxy, int limit);
 
 int proxy_current_connections(const struct proxy *proxy);
+/* The loops proxy_start() will run: [global] threads, or one per CPU. */
+int proxy_threads_wanted(const struct conf *conf);
 /* Loops that relay ([global] threads), the main one first, and the sessions
  * each relays now. */
 int proxy_thread_count(const struct proxy *proxy);
