@@ -138,6 +138,85 @@ check = HEAD /primary
 """
 
 
+# The scaling row: one listener in front of pgstub (bench/soak/pgstub) on
+# PG_HOST:SCALE_STUB_PORT, checked through the primary's Patroni stand-in;
+# each proxy process its own port, so that all four run side by side. The
+# threads are set explicitly (pgfront's default is one per CPU it may use).
+HAPROXY_SCALE_CFG = """\
+global
+	maxconn 2000
+	nbthread {threads}
+
+defaults
+	mode	tcp
+	timeout client 30m
+	timeout connect 4s
+	timeout server 30m
+	timeout check 5s
+
+listen scale
+	bind {h}:{port}
+	option httpchk HEAD /primary
+	http-check expect status 200
+	default-server inter 2s fall 3 rise 1
+	server stub {server}:{server_port} check port {rest}
+"""
+
+PGFRONT_SCALE_INI = """\
+[global]
+maxconn = 2000
+log_level = notice
+{threads_line}
+[defaults]
+timeout_connect = 4s
+timeout_client = 30m
+timeout_server = 30m
+timeout_check = 5s
+inter = 2s
+fall = 3
+rise = 1
+check_port = {rest}
+maxconn = 0
+
+[server stub]
+address = {server}:{server_port}
+
+[listen scale]
+bind = {h}:{port}
+balance = single
+check = HEAD /primary
+expect_status = 200
+"""
+
+SCALE_STUB_PORT = 6432
+SCALE_PORT_BASE = 6100        # a proxy with N threads listens on 6100 + N
+
+
+def scale_port(threads):
+    return SCALE_PORT_BASE + threads
+
+
+def scale_config(kind, threads, with_threads_key=True):
+    """The scaling row's configuration of KIND with THREADS event loops
+    (pgfront: [global] threads; HAProxy: nbthread)."""
+    if kind == "haproxy":
+        return HAPROXY_SCALE_CFG.format(h=HAPROXY_HOST, port=scale_port(threads), threads=threads,
+                                        server=PG_HOST, server_port=SCALE_STUB_PORT,
+                                        rest=REST_PORT)
+    return PGFRONT_SCALE_INI.format(
+        h=PGFRONT_HOST, port=scale_port(threads), server=PG_HOST, server_port=SCALE_STUB_PORT,
+        rest=REST_PORT, threads_line="threads = %d\n" % threads if with_threads_key else "")
+
+
+def pgfront_check(config_text, path):
+    """pgfront -c on CONFIG_TEXT: (ok, its messages)."""
+    with open(path, "w") as f:
+        f.write(config_text)
+    p = subprocess.run([os.path.join(REPO, "pgfront"), "-c", "-f", path], capture_output=True,
+                       text=True, timeout=30)
+    return p.returncode == 0, (p.stdout + p.stderr).strip()
+
+
 def haproxy_config():
     def servers():
         return "".join("\tserver %s %s:%d maxconn 90 check port %d\n" % (n, a, PG_PORT, REST_PORT)
@@ -168,8 +247,9 @@ def _raise_nofile():
 class Proxy:
     """One proxy process, in the foreground, its output to a log file."""
 
-    def __init__(self, kind, config_text, tag):
+    def __init__(self, kind, config_text, tag, cpus=None):
         self.kind = kind
+        self.cpus = cpus                  # a set of CPUs to pin it to, or None
         self.host = HAPROXY_HOST if kind == "haproxy" else PGFRONT_HOST
         ext = "cfg" if kind == "haproxy" else "ini"
         self.config = os.path.join(RUN_DIR, "%s-%s.%s" % (kind, tag, ext))
@@ -186,8 +266,14 @@ class Proxy:
         self._log = open(self.log, "w")
         # pgfront leaves its open-files limit as it finds it; HAProxy
         # raises its own from maxconn. Both get the same ceiling here.
+        cpus = self.cpus
+
+        def prepare():
+            _raise_nofile()
+            if cpus:
+                os.sched_setaffinity(0, cpus)
         self.proc = subprocess.Popen(self.cmd, stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, preexec_fn=_raise_nofile)
+                                     stdin=subprocess.DEVNULL, preexec_fn=prepare)
         return self
 
     @property

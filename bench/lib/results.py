@@ -2,96 +2,212 @@
 
 import os
 import re
-import statistics
+
+from . import stats
 
 BEGIN = "<!-- bench:begin: written by bench/run (make bench); edit outside these markers -->"
 END = "<!-- bench:end -->"
 
 TARGETS = ("direct", "pgfront", "haproxy")
+PROXIES = TARGETS[1:]
+# The scaling row's cells: (column, key in res["scaling"]) per thread count.
+SCALING_CELLS = {n: (("direct", "direct"), ("pgfront", "pgfront-%d" % n),
+                     ("haproxy", "haproxy-%d" % n)) for n in (1, 2)}
+BOOTSTRAP = 2000
 
 
-def median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
+class Row:
+    """One line of the table: a Stat per target column, the two ratio
+    columns (a Stat each, or a text for the pgfront/HAProxy column), and
+    whether higher is better (for the "(behind)" mark)."""
+
+    def __init__(self, label, cells, higher, fmt, r_hap=None, r_dir=None, hap_text=None):
+        self.label, self.cells, self.higher, self.fmt = label, cells, higher, fmt
+        self.r_hap, self.r_dir, self.hap_text = r_hap, r_dir, hap_text
+
+    @property
+    def behind(self):
+        """More than 3 % worse than HAProxy, on the median (or point) ratio."""
+        if self.r_hap is None or self.r_hap.mid is None:
+            return False
+        return self.r_hap.mid < 0.97 if self.higher else self.r_hap.mid > 1.03
 
 
-def rows_of(res, copy_mb, idle_n):
-    """(label, {target: value}, higher_is_better, fmt) for every row measured."""
+def _runs(res, row, key, target):
+    return [r.get(key) for r in res.get(row, {}).get(target, [])]
+
+
+def _repeat_row(label, by_col, higher, fmt):
+    """BY_COL: {column: [value of run 0, run 1, ...]}. Cells are median and
+    min-max; the ratios are per run (run i of pgfront over run i of the
+    other), then median and min-max."""
+    cells = {c: stats.spread(v) for c, v in by_col.items()}
+    if all(c is None for c in cells.values()):
+        return None
+    pg = by_col.get("pgfront", [])
+    return Row(label, cells, higher, fmt,
+               r_hap=stats.spread(stats.paired_ratios(pg, by_col.get("haproxy", []))),
+               r_dir=stats.spread(stats.paired_ratios(pg, by_col.get("direct", []))))
+
+
+def latency_rows(rounds, b=BOOTSTRAP):
+    """The one-client latency rows from ROUNDS (a list of {target: sorted
+    latencies in us}, one slice per target per round): pooled p50 and p99
+    with their 95 % CIs (bootstrap over rounds), what each proxy adds to
+    direct's, and pgfront's p99 minus HAProxy's."""
+    if not rounds:
+        return []
+    point, draws = stats.slice_bootstrap(rounds, (50, 99), b=b)
+    present = [t for t in TARGETS if point.get((t, 50)) is not None]
     out = []
-
-    def med(row, key, targets=TARGETS):
-        if row not in res:
-            return None
-        return {t: median([r[key] for r in res[row].get(t, [])]) for t in targets}
-
-    def add(label, values, higher, fmt):
-        if values is not None:
-            out.append((label, values, higher, fmt))
-
-    add("pgbench -S, 16 clients: TPS", med("select", "tps"), True, "{:.0f}")
-    add("  proxy CPU s per 1000 tx", med("select", "cpu_per_1000", TARGETS[1:]), False,
-        "{:.3f}")
-    add("pgbench TPC-B, 8 clients: TPS", med("tpcb", "tps"), True, "{:.0f}")
-    add("  proxy CPU s per 1000 tx", med("tpcb", "cpu_per_1000", TARGETS[1:]), False,
-        "{:.3f}")
-    add("pgbench -S -C (connection per tx), 8 clients: TPS", med("connect", "tps"), True,
-        "{:.0f}")
-    add("  proxy CPU s per 1000 tx", med("connect", "cpu_per_1000", TARGETS[1:]), False,
-        "{:.3f}")
-    add("COPY out of a %d MB table: MB/s" % copy_mb, med("copy", "mb_s"), True, "{:.0f}")
-    add("  proxy CPU s per GB", med("copy", "cpu_per_gb", TARGETS[1:]), False, "{:.2f}")
-    add("%d idle connections: proxy RSS per connection, bytes" % idle_n,
-        med("idle", "bytes_per_conn", TARGETS[1:]), False, "{:.0f}")
-    lat = med("latency", "p50_us")
-    lat99 = med("latency", "p99_us")
-    add("1 client, pgbench -S: latency p50, us", lat, False, "{:.0f}")
-    add("1 client, pgbench -S: latency p99, us", lat99, False, "{:.0f}")
-    for label, v in (("  added p50 vs direct, us", lat), ("  added p99 vs direct, us", lat99)):
-        if v and v.get("direct") is not None:
-            add(label, {t: v[t] - v["direct"] for t in TARGETS[1:] if v.get(t) is not None},
-                False, "{:.0f}")
+    for p in (50, 99):
+        cells = {t: stats.interval(point, draws, stats.value_of(t, p)) for t in present}
+        out.append(Row("1 client, pgbench -S: latency p%d, us" % p, cells, False, "{:.0f}",
+                       r_hap=stats.interval(point, draws, stats.ratio_of("pgfront", "haproxy", p)),
+                       r_dir=stats.interval(point, draws, stats.ratio_of("pgfront", "direct", p))))
+    if "direct" in present:
+        for p in (50, 99):
+            cells = {t: stats.interval(point, draws, stats.diff_of(t, "direct", p))
+                     for t in present if t != "direct"}
+            d = stats.interval(point, draws, stats.diff_of("pgfront", "haproxy", p))
+            text = None if d is None else "pgfront %s us" % fmt_stat("{:+.0f}", d)
+            out.append(Row("  added p%d vs direct, us" % p, cells, False, "{:+.0f}",
+                           hap_text=text))
     return out
 
 
-def ratio(a, b):
-    if a is None or b is None or b == 0:
-        return None
-    return a / b
+def scaling_rows(res):
+    """The scaling row: pgfront threads = 1 and 2, HAProxy nbthread 1 and 2,
+    against pgstub; TPS and proxy CPU per 1000 tx, and CPU per tx at two
+    threads over one (paired by run)."""
+    sc = res.get("scaling")
+    if not sc:
+        return []
+    out = []
+
+    def col(key, field):
+        return [r.get(field) for r in sc.get(key, [])]
+
+    clients = next((r.get("clients") for v in sc.values() for r in v if r.get("clients")), "?")
+    for n in (1, 2):
+        cells = SCALING_CELLS[n]
+        out.append(_repeat_row("pgstub backend, %s clients, proxy %d thread%s: TPS"
+                               % (clients, n, "s" if n > 1 else ""),
+                               {c: col(k, "tps") for c, k in cells}, True, "{:.0f}"))
+        out.append(_repeat_row("  proxy CPU s per 1000 tx",
+                               {c: col(k, "cpu_per_1000") for c, k in cells[1:]}, False, "{:.4f}"))
+    growth = {c: stats.paired_ratios(col("%s-2" % c, "cpu_per_1000"),
+                                     col("%s-1" % c, "cpu_per_1000")) for c in PROXIES}
+    out.append(_repeat_row("  CPU per tx, 2 threads / 1 thread (pgfront: <= 1.15)", growth, False,
+                           "{:.2f}"))
+    return [r for r in out if r is not None]
 
 
-def fmt_cell(fmt, v):
-    return "—" if v is None else fmt.format(v)
+def rows_of(res, copy_mb, idle_n, lat_rounds=None):
+    """The table's Rows for every row measured."""
+    out = []
+
+    def add(label, row, key, higher, fmt, targets=TARGETS):
+        if row in res:
+            r = _repeat_row(label, {t: _runs(res, row, key, t) for t in targets}, higher, fmt)
+            if r is not None:
+                out.append(r)
+
+    add("pgbench -S, 16 clients: TPS", "select", "tps", True, "{:.0f}")
+    add("  proxy CPU s per 1000 tx", "select", "cpu_per_1000", False, "{:.3f}", PROXIES)
+    add("pgbench TPC-B, 8 clients: TPS", "tpcb", "tps", True, "{:.0f}")
+    add("  proxy CPU s per 1000 tx", "tpcb", "cpu_per_1000", False, "{:.3f}", PROXIES)
+    add("pgbench -S -C (connection per tx), 8 clients: TPS", "connect", "tps", True, "{:.0f}")
+    add("  proxy CPU s per 1000 tx", "connect", "cpu_per_1000", False, "{:.3f}", PROXIES)
+    add("COPY out of a %d MB table: MB/s" % copy_mb, "copy", "mb_s", True, "{:.0f}")
+    add("  proxy CPU s per GB", "copy", "cpu_per_gb", False, "{:.2f}", PROXIES)
+    add("%d idle connections: proxy RSS per connection, bytes" % idle_n, "idle",
+        "bytes_per_conn", False, "{:.0f}", PROXIES)
+    out += latency_rows(lat_rounds or [])
+    out += scaling_rows(res)
+    return out
+
+
+def projection_lines(res, cores=(4, 8, 16)):
+    """What an N-core balancer would sustain from the proxy CPU per tx
+    measured at two threads: a paper figure, its assumption stated."""
+    sc = res.get("scaling")
+    if not sc:
+        return []
+    lines = []
+    for name, key in (("pgfront threads = 2", "pgfront-2"), ("HAProxy nbthread 2", "haproxy-2")):
+        s = stats.spread([r.get("cpu_per_1000") for r in sc.get(key, [])])
+        if s is None:
+            continue
+        proj = {n: (stats.projection(s.mid, (n,))[n], stats.projection(s.hi, (n,))[n],
+                    stats.projection(s.lo, (n,))[n]) for n in cores}
+        lines.append("%s: %.4f CPU s per 1000 tx (%.4f-%.4f) -> %s" % (
+            name, s.mid, s.lo, s.hi, "; ".join(
+                "%d cores %s tx/s (%s-%s)" % (n, _k(m), _k(lo), _k(hi))
+                for n, (m, lo, hi) in proj.items())))
+    if lines:
+        lines.insert(0, "Projection on paper (cores x 1 / proxy CPU per tx at two threads): assumes"
+                        " the clients and the backend run elsewhere, the CPU per tx stays as"
+                        " measured at two threads (no lock or cache contention beyond what two"
+                        " threads showed), and nothing else (NIC, kernel softirq on other cores,"
+                        " the backend) limits first. Not measured.")
+    return lines
+
+
+def _k(v):
+    return "%.0fk" % (v / 1000.0) if v >= 10000 else "%.0f" % v
+
+
+def fmt_stat(fmt, s):
+    if s is None or s.mid is None:
+        return "—"
+    mid = fmt.format(s.mid)
+    if s.lo is None or s.hi is None:
+        return mid
+    if s.kind == "range":
+        if fmt.format(s.lo) == fmt.format(s.hi):
+            return mid
+        return "%s (%s–%s)" % (mid, fmt.format(s.lo), fmt.format(s.hi))
+    return "%s [%s, %s]" % (mid, fmt.format(s.lo), fmt.format(s.hi))
+
+
+def _columns(row):
+    r_fmt = "{:.2f}"
+    hap = row.hap_text if row.hap_text is not None else fmt_stat(r_fmt, row.r_hap)
+    if row.behind:
+        hap += " (behind)"
+    label = row.label.strip() if not row.label.startswith("  ") else row.label
+    return [label] + [fmt_stat(row.fmt, row.cells.get(t)) for t in TARGETS] + [
+        hap, fmt_stat(r_fmt, row.r_dir)]
 
 
 def table_lines(rows):
     lines = ["| row | direct | pgfront | HAProxy | pgfront/HAProxy | pgfront/direct |",
              "| --- | ---: | ---: | ---: | ---: | ---: |"]
-    for label, v, higher, fmt in rows:
-        r_h = ratio(v.get("pgfront"), v.get("haproxy"))
-        r_d = ratio(v.get("pgfront"), v.get("direct"))
-        mark = ""
-        if r_h is not None:
-            behind = r_h < 0.97 if higher else r_h > 1.03
-            mark = " (behind)" if behind else ""
-        lines.append("| %s | %s | %s | %s | %s%s | %s |" % (
-            label.strip() if not label.startswith("  ") else "&nbsp;&nbsp;" + label.strip(),
-            fmt_cell(fmt, v.get("direct")), fmt_cell(fmt, v.get("pgfront")),
-            fmt_cell(fmt, v.get("haproxy")), fmt_cell("{:.2f}", r_h), mark,
-            fmt_cell("{:.2f}", r_d)))
+    for row in rows:
+        c = _columns(row)
+        if c[0].startswith("  "):
+            c[0] = "&nbsp;&nbsp;" + c[0].strip()
+        lines.append("| " + " | ".join(c) + " |")
     return lines
 
 
+LEGEND = ("Cells: median of the runs (min–max over the runs); ratios: run i of pgfront over run i"
+          " of the other, median (min–max). Latency rows: the percentile of all the slices'"
+          " transactions pooled [95 % confidence interval, bootstrap over the rounds of"
+          " interleaved slices]. \"(behind)\": pgfront's median ratio more than 3 % worse"
+          " than HAProxy's.")
+
+
 def text_table(rows):
-    w = max(len(r[0]) for r in rows) + 2
-    head = "%-*s %10s %10s %10s %10s %10s" % (w, "row", "direct", "pgfront", "HAProxy",
-                                             "pgf/HAP", "pgf/direct")
-    lines = [head, "-" * len(head)]
-    for label, v, higher, fmt in rows:
-        lines.append("%-*s %10s %10s %10s %10s %10s" % (
-            w, label, fmt_cell(fmt, v.get("direct")), fmt_cell(fmt, v.get("pgfront")),
-            fmt_cell(fmt, v.get("haproxy")),
-            fmt_cell("{:.2f}", ratio(v.get("pgfront"), v.get("haproxy"))),
-            fmt_cell("{:.2f}", ratio(v.get("pgfront"), v.get("direct")))))
+    cols = [["row", "direct", "pgfront", "HAProxy", "pgf/HAP", "pgf/direct"]]
+    cols += [_columns(r) for r in rows]
+    w = [max(len(c[i]) for c in cols) for i in range(6)]
+    lines = []
+    for i, c in enumerate(cols):
+        lines.append("%-*s  " % (w[0], c[0]) + "  ".join("%*s" % (w[j], c[j]) for j in range(1, 6)))
+        if i == 0:
+            lines.append("-" * len(lines[0]))
     return "\n".join(lines)
 
 

@@ -10,23 +10,27 @@ import subprocess
 import time
 
 from . import DBNAME, IDLE_PORT, PG_PORT, RUN_DIR
+from .stats import percentile
 
 PGBENCH_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
 
 
 class Target:
-    """Where the clients connect: HOST:5432, through PROXY (None: direct)."""
+    """Where the clients connect: HOST:PORT, through PROXY (None: direct)."""
 
-    def __init__(self, name, host, proxy=None):
-        self.name, self.host, self.proxy = name, host, proxy
+    def __init__(self, name, host, proxy=None, port=PG_PORT):
+        self.name, self.host, self.proxy, self.port = name, host, proxy, port
 
     def cpu(self):
         return self.proxy.cpu_seconds() if self.proxy else 0.0
 
 
-def pgbench(target, args, seconds, timeout_extra=60):
-    cmd = ["pgbench", "-n", "-h", target.host, "-p", str(PG_PORT), "-U", "postgres",
+def pgbench(target, args, seconds, timeout_extra=60, cpus=None):
+    """pgbench against TARGET; CPUS: a taskset list to pin pgbench to."""
+    cmd = ["pgbench", "-n", "-h", target.host, "-p", str(target.port), "-U", "postgres",
            "-T", str(seconds), *args, DBNAME]
+    if cpus:
+        cmd = ["taskset", "-c", cpus] + cmd
     cpu0 = target.cpu()
     p = subprocess.run(cmd, capture_output=True, text=True, env=PGBENCH_ENV,
                        timeout=seconds + timeout_extra)
@@ -62,7 +66,7 @@ def copy_bytes(pg):
 
 
 def copy_out(target, nbytes):
-    cmd = ["psql", "-X", "-q", "-h", target.host, "-p", str(PG_PORT), "-U", "postgres",
+    cmd = ["psql", "-X", "-q", "-h", target.host, "-p", str(target.port), "-U", "postgres",
            "-d", DBNAME, "-c", "COPY bench_bulk TO STDOUT"]
     cpu0 = target.cpu()
     t0 = time.monotonic()
@@ -75,13 +79,6 @@ def copy_out(target, nbytes):
     cpu = target.cpu() - cpu0
     return {"mb_s": nbytes / 1e6 / elapsed, "seconds": elapsed, "bytes": nbytes,
             "cpu_s": cpu, "cpu_per_gb": cpu / (nbytes / 1e9), "command": " ".join(cmd)}
-
-
-def percentile(sorted_values, p):
-    if not sorted_values:
-        return None
-    i = max(0, min(len(sorted_values) - 1, int(round(p / 100.0 * len(sorted_values))) - 1))
-    return sorted_values[i]
 
 
 def latency(target, seconds):
@@ -99,7 +96,22 @@ def latency(target, seconds):
                 if len(fields) >= 3:
                     lat.append(int(fields[2]))        # microseconds
     lat.sort()
-    r.update(p50_us=percentile(lat, 50), p99_us=percentile(lat, 99), samples=len(lat))
+    r.update(p50_us=percentile(lat, 50), p99_us=percentile(lat, 99), samples=len(lat),
+             lat=lat)
+    return r
+
+
+SELECT1_SCRIPT = os.path.join(RUN_DIR, "select1.sql")
+
+
+def select1(target, seconds, clients, cpus=None):
+    """CLIENTS clients of one simple-protocol `SELECT 1;` each, back to back
+    (a custom script: pgbench asks the stub nothing about pgbench tables)."""
+    with open(SELECT1_SCRIPT, "w") as f:
+        f.write("SELECT 1;\n")
+    r = pgbench(target, ["-M", "simple", "-f", SELECT1_SCRIPT, "-c", str(clients), "-j", "1"],
+                seconds, cpus=cpus)
+    r["clients"] = clients
     return r
 
 
