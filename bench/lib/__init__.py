@@ -12,6 +12,8 @@ import os
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUN_DIR = "/var/tmp/pgfront-bench"
+# The pgfront under test: this tree's, or another build (BENCH_PGFRONT).
+PGFRONT_BIN = os.environ.get("BENCH_PGFRONT") or os.path.join(REPO, "pgfront")
 
 PG_HOST = "127.0.0.51"
 PGFRONT_HOST = "127.0.0.52"

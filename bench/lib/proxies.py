@@ -11,8 +11,8 @@ import socket
 import subprocess
 import time
 
-from . import (HAPROXY_HOST, IDLE_PORT, IDLE_SERVER_PORT, PG_HOST, PG_PORT, PGFRONT_HOST,
-               READ_PORT, REPLICA_HOSTS, REST_PORT, RUN_DIR, REPO, STATS_PORT)
+from . import (HAPROXY_HOST, IDLE_PORT, IDLE_SERVER_PORT, PG_HOST, PG_PORT, PGFRONT_BIN,
+               PGFRONT_HOST, READ_PORT, REPLICA_HOSTS, REST_PORT, RUN_DIR, STATS_PORT)
 
 NODES = (("ubn-pgsql-1", PG_HOST),) + tuple(
     ("ubn-pgsql-%d" % (i + 2), h) for i, h in enumerate(REPLICA_HOSTS))
@@ -212,7 +212,7 @@ def pgfront_check(config_text, path):
     """pgfront -c on CONFIG_TEXT: (ok, its messages)."""
     with open(path, "w") as f:
         f.write(config_text)
-    p = subprocess.run([os.path.join(REPO, "pgfront"), "-c", "-f", path], capture_output=True,
+    p = subprocess.run([PGFRONT_BIN, "-c", "-f", path], capture_output=True,
                        text=True, timeout=30)
     return p.returncode == 0, (p.stdout + p.stderr).strip()
 
@@ -259,7 +259,7 @@ class Proxy:
         if kind == "haproxy":
             self.cmd = ["/usr/sbin/haproxy", "-db", "-f", self.config]
         else:
-            self.cmd = [os.path.join(REPO, "pgfront"), "-f", self.config]
+            self.cmd = [PGFRONT_BIN, "-f", self.config]
         self.proc = None
 
     def start(self):

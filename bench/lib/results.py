@@ -195,8 +195,9 @@ def table_lines(rows):
 LEGEND = ("Cells: median of the runs (min–max over the runs); ratios: run i of pgfront over run i"
           " of the other, median (min–max). Latency rows: the percentile of all the slices'"
           " transactions pooled [95 % confidence interval, bootstrap over the rounds of"
-          " interleaved slices]. \"(behind)\": pgfront's median ratio more than 3 % worse"
-          " than HAProxy's.")
+          " interleaved slices]; an interval holding 1.00 (ratio) or 0 (difference) is no"
+          " evidence of a difference. \"(behind)\": pgfront's median (latency: pooled) ratio"
+          " more than 3 % worse than HAProxy's.")
 
 
 def text_table(rows):
