@@ -149,8 +149,9 @@ def projection_lines(res, cores=(4, 8, 16)):
         lines.insert(0, "Projection on paper (cores x 1 / proxy CPU per tx at two threads): assumes"
                         " the clients and the backend run elsewhere, the CPU per tx stays as"
                         " measured at two threads (no lock or cache contention beyond what two"
-                        " threads showed), and nothing else (NIC, kernel softirq on other cores,"
-                        " the backend) limits first. Not measured.")
+                        " threads showed), and nothing else (NIC, interrupts, the backend) limits"
+                        " first. The CPU per tx is the proxy process's user + system time, so it"
+                        " includes its share of the kernel's loopback TCP work. Not measured.")
     return lines
 
 
