@@ -18,8 +18,16 @@
 
 /* As HAProxy's default bufsize: one buffer per direction, only while busy. */
 #define RELAY_BUF_SIZE 16384
+/*
+ * A direction whose last read filled RELAY_BUF_SIZE reads into a buffer this
+ * large next: a bulk transfer (COPY, a large result) then costs a quarter of
+ * the recv/send pairs. Still taken only while bytes are in flight, so an idle
+ * session holds none.
+ */
+#define RELAY_BIG_BUF_SIZE 65536
 #define RELAY_READS_PER_WAKEUP 4     /* buffers moved per readable event at most */
-#define RELAY_FREE_BUFS_MAX 256      /* kept for reuse; the rest are freed */
+#define RELAY_FREE_BUFS_MAX 256      /* kept for reuse, per loop; the rest are freed */
+#define RELAY_FREE_BIG_BUFS_MAX 32   /* the same for big ones: 2 MiB per loop at most */
 /*
  * Once one side has closed, the other may stay silent this long, whatever
  * its own timeout: a PostgreSQL client never half-closes to wait for an
@@ -35,7 +43,8 @@
 struct relay_buf {
 	struct relay_buf *next_free;
 	uint32_t off, len;
-	uint8_t data[RELAY_BUF_SIZE];
+	uint32_t size;            /* RELAY_BUF_SIZE or RELAY_BIG_BUF_SIZE */
+	uint8_t data[];
 };
 _Static_assert(PG_STARTUP_MAX_LEN <= RELAY_BUF_SIZE, "a first packet fits in one relay buffer");
 
@@ -50,6 +59,8 @@ struct relay_loop {
 	int sessions;             /* relaying on it now: written by the main thread only */
 	struct relay_buf *free_bufs;
 	int nfree_bufs;
+	struct relay_buf *free_big_bufs;
+	int nfree_big_bufs;
 };
 
 /*
@@ -95,6 +106,7 @@ struct relay_dir {
 	struct relay_buf *buf;    /* bytes read but not yet written; NULL when idle */
 	bool eof;                 /* the source has closed its side */
 	bool said_bye;            /* client to server: the last bytes were a Terminate */
+	bool bulk;                /* the last read filled RELAY_BUF_SIZE: read into a big buffer */
 	ev_tstamp eof_at;         /* when eof was seen */
 	uint64_t bytes;           /* written by the relaying thread with __atomic_store_n */
 };

@@ -5,8 +5,9 @@
  * it out at once; what the destination cannot take yet stays in the buffer
  * and the source is not read again until it is gone. That is the whole of the
  * backpressure: a slow reader stops the other side, and a session holds at
- * most one buffer per direction — none at all while idle, since buffers go
- * back to their loop's pool as soon as they are empty.
+ * most one buffer per direction (16 KiB, 64 KiB while the direction is in a
+ * bulk transfer) — none at all while idle, since buffers go back to their
+ * loop's pool as soon as they are empty.
  *
  * It runs on whichever loop the session relays on (s->rl): the main loop's,
  * or a relay thread's (threads.c). So it touches nothing but the session's
@@ -25,17 +26,33 @@
 
 #include "proxy/internal.h"
 
-static struct relay_buf *buf_get(struct relay_loop *rl)
+/* The loop's pool of SIZE's buffers: small ones or big ones. */
+static struct relay_buf **pool_of(struct relay_loop *rl, uint32_t size, int **n, int *max)
 {
-	struct relay_buf *b = rl->free_bufs;
+	if (size == RELAY_BIG_BUF_SIZE) {
+		*n = &rl->nfree_big_bufs;
+		*max = RELAY_FREE_BIG_BUFS_MAX;
+		return &rl->free_big_bufs;
+	}
+	*n = &rl->nfree_bufs;
+	*max = RELAY_FREE_BUFS_MAX;
+	return &rl->free_bufs;
+}
+
+static struct relay_buf *buf_get(struct relay_loop *rl, uint32_t size)
+{
+	int *n, max;
+	struct relay_buf **pool = pool_of(rl, size, &n, &max);
+	struct relay_buf *b = *pool;
 
 	if (b) {
-		rl->free_bufs = b->next_free;
-		rl->nfree_bufs--;
+		*pool = b->next_free;
+		(*n)--;
 	} else {
-		b = malloc(sizeof *b);
+		b = malloc(sizeof *b + size);
 		if (!b)
 			return NULL;
+		b->size = size;
 	}
 	b->off = b->len = 0;
 	return b;
@@ -43,24 +60,31 @@ static struct relay_buf *buf_get(struct relay_loop *rl)
 
 static void buf_put(struct relay_loop *rl, struct relay_buf *b)
 {
-	if (rl->nfree_bufs >= RELAY_FREE_BUFS_MAX) {
+	int *n, max;
+	struct relay_buf **pool = pool_of(rl, b->size, &n, &max);
+
+	if (*n >= max) {
 		free(b);
 		return;
 	}
-	b->next_free = rl->free_bufs;
-	rl->free_bufs = b;
-	rl->nfree_bufs++;
+	b->next_free = *pool;
+	*pool = b;
+	(*n)++;
 }
 
 void relay_free_bufs(struct relay_loop *rl)
 {
-	while (rl->free_bufs) {
-		struct relay_buf *b = rl->free_bufs;
+	struct relay_buf **pools[] = { &rl->free_bufs, &rl->free_big_bufs };
 
-		rl->free_bufs = b->next_free;
-		free(b);
+	for (int i = 0; i < 2; i++) {
+		while (*pools[i]) {
+			struct relay_buf *b = *pools[i];
+
+			*pools[i] = b->next_free;
+			free(b);
+		}
 	}
-	rl->nfree_bufs = 0;
+	rl->nfree_bufs = rl->nfree_big_bufs = 0;
 }
 
 /* The main loop ends a session itself; a relay thread hands it back to end. */
@@ -187,19 +211,23 @@ static void no_buffer(struct session *s)
 /*
  * One wakeup moves up to RELAY_READS_PER_WAKEUP buffers: a bulk transfer
  * (COPY) then costs fewer trips through epoll, while a chatty session still
- * yields to the others after a bounded amount of work.
+ * yields to the others after a bounded amount of work. A read that fills a
+ * small buffer makes the next one big (d->bulk); one that would not have
+ * filled a small one makes it small again, so that a session back to short
+ * messages goes back to small buffers.
  */
 static void on_readable(struct session *s, struct relay_dir *d)
 {
 	for (int round = 0; round < RELAY_READS_PER_WAKEUP; round++) {
-		struct relay_buf *b = buf_get(s->rl);
+		struct relay_buf *b = buf_get(s->rl, d->bulk ? RELAY_BIG_BUF_SIZE : RELAY_BUF_SIZE);
 		ssize_t n;
+		bool full;
 
 		if (!b) {
 			no_buffer(s);
 			return;
 		}
-		n = recv(d->in.fd, b->data, RELAY_BUF_SIZE, 0);
+		n = recv(d->in.fd, b->data, b->size, 0);
 		if (n <= 0) {
 			buf_put(s->rl, b);
 			if (n == 0)
@@ -208,15 +236,17 @@ static void on_readable(struct session *s, struct relay_dir *d)
 				relay_end(s, side_error(s, d, true));
 			return;
 		}
+		full = (uint32_t)n == b->size;    /* b may be freed by flush() */
 		b->len = (uint32_t)n;
 		d->buf = b;
+		d->bulk = n >= RELAY_BUF_SIZE;
 		if (is_up(s, d))
 			d->said_bye = ends_with_terminate(b->data, (size_t)n);
 		count_bytes(d, (size_t)n);
 		touch(s, is_up(s, d));
 		/* Stop when the session ended, the destination is full (the buffer
 		 * is still pending), or the source had no more than one buffer. */
-		if (!flush(s, d) || d->buf || n < RELAY_BUF_SIZE)
+		if (!flush(s, d) || d->buf || !full)
 			return;
 	}
 }
@@ -319,7 +349,7 @@ static void send_first(struct session *s)
 		ev_io_start(s->rl->loop, &s->up.in);
 		return;
 	}
-	if (!(b = buf_get(s->rl))) {
+	if (!(b = buf_get(s->rl, RELAY_BUF_SIZE))) {
 		no_buffer(s);
 		return;
 	}

@@ -157,6 +157,24 @@ def test_half_close_then_read_the_rest(pgfront, http_stub, tcp_server):
     assert got == data
 
 
+def test_bulk_then_short_messages_both_ways_byte_exact(pgfront, http_stub, tcp_server):
+    """A direction whose reads fill a buffer moves to big buffers, and back to
+    small ones when the messages are short again: in both directions, every
+    byte arrives once and in order, across the switches."""
+    one_node(pgfront, http_stub, tcp_server, "echo")
+    with connect() as c:
+        for i in range(4):
+            bulk = pattern(3 * 1024 * 1024 + 12345 * i, seed=20 + i)
+            sender = threading.Thread(target=c.sendall, args=(bulk,))
+            sender.start()
+            got = recv_all(c, limit=len(bulk))
+            sender.join()
+            assert got == bulk, "round %d: the bulk part differs" % i
+            for small in (b"Q\x00\x00\x00\x05x", b"S\x00\x00\x00\x04"):
+                c.sendall(small)
+                assert recv_all(c, limit=len(small)) == small, "round %d" % i
+
+
 
 def test_a_gone_client_does_not_hold_its_slot_while_the_server_stays_silent(
         pgfront, http_stub, request):
