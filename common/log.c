@@ -19,7 +19,7 @@
 /*
  * 256 KiB holds about 2,000 session lines: several seconds of a busy
  * balancer's info level while the reader catches up, and small next to the
- * 16 KiB per session direction the proxy may hold.
+ * 16-64 KiB per busy session direction the proxy may hold.
  */
 #define LOG_BUF_SIZE (256 * 1024)
 #define LOG_MSG_MAX 1024          /* the message, as formatted by the caller */
