@@ -84,7 +84,7 @@ PGFRONT_INI = """\
 [global]
 maxconn = 200
 log_level = notice
-
+{threads_line}
 [defaults]
 retries = 2
 timeout_connect = 4s
@@ -226,9 +226,13 @@ def haproxy_config():
 
 
 def pgfront_config():
+    """The main rows' pgfront: its default threads (one per CPU), or
+    BENCH_PGFRONT_THREADS to compare another count."""
     servers = "".join("[server %s]\naddress = %s:%d\n\n" % (n, a, PG_PORT) for n, a in NODES)
+    threads = os.environ.get("BENCH_PGFRONT_THREADS", "")
     return PGFRONT_INI.format(h=PGFRONT_HOST, pg=PG_PORT, read=READ_PORT, rest=REST_PORT,
-                              servers=servers)
+                              servers=servers,
+                              threads_line="threads = %s\n" % threads if threads else "")
 
 
 def idle_config(kind, maxconn):
