@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from helpers import echo
 from helpers.pg import startup_message
 
 FAST = {"inter": "200ms", "fall": 2, "rise": 1, "timeout_check": "1s",
@@ -40,17 +41,6 @@ def session(port):
     c.sendall(startup_message())        # no server before the startup packet
     assert echo(c, b"hello")
     return c
-
-
-def echo(c, data):
-    c.sendall(data)
-    got = b""
-    while len(got) < len(data):
-        chunk = c.recv(len(data) - len(got))
-        if not chunk:
-            return False
-        got += chunk
-    return got == data
 
 
 def closed_by_peer(c, timeout=3):

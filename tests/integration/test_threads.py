@@ -17,7 +17,7 @@ import threading
 import time
 import urllib.request
 
-from helpers import wait_for
+from helpers import echo, wait_for
 from helpers.pg import startup_message
 from helpers.pgfront import render
 
@@ -57,17 +57,6 @@ def session():
     c = socket.create_connection(LISTEN, timeout=5)
     c.sendall(startup_message())
     return c
-
-
-def echo(c, data):
-    c.sendall(data)
-    got = b""
-    while len(got) < len(data):
-        chunk = c.recv(len(data) - len(got))
-        if not chunk:
-            break
-        got += chunk
-    return got == data
 
 
 def start(pgfront, http_stub, tcp_server, threads, **kw):

@@ -22,3 +22,16 @@ def wait_for(predicate, timeout=5, what="condition", interval=0.02):
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for " + what)
         time.sleep(interval)
+
+
+def echo(sock, data):
+    """Sends DATA and reads until as many bytes came back; whether they are
+    DATA (False if the peer closed first)."""
+    sock.sendall(data)
+    got = b""
+    while len(got) < len(data):
+        chunk = sock.recv(len(data) - len(got))
+        if not chunk:
+            return False
+        got += chunk
+    return got == data
