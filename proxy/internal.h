@@ -47,6 +47,8 @@ struct relay_buf {
 	uint8_t data[];
 };
 _Static_assert(PG_STARTUP_MAX_LEN <= RELAY_BUF_SIZE, "a first packet fits in one relay buffer");
+_Static_assert(sizeof(struct relay_buf) == 24,
+               "tests/integration/test_faults.py's RELAY_BUF_BYTES counts on it");
 
 /*
  * An event loop that relays sessions: the main loop's own, or a relay
