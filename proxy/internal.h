@@ -55,14 +55,18 @@ _Static_assert(sizeof(struct relay_buf) == 24,
  * thread's (threads.c). Each has its own pool of relay buffers, used by that
  * loop's thread alone.
  */
+/* Empty relay buffers of one size, kept for reuse up to a limit. */
+struct relay_pool {
+	struct relay_buf *free;
+	int count;
+};
+
 struct relay_loop {
 	struct ev_loop *loop;
 	int index;                /* 0: the main loop */
 	int sessions;             /* relaying on it now: written by the main thread only */
-	struct relay_buf *free_bufs;
-	int nfree_bufs;
-	struct relay_buf *free_big_bufs;
-	int nfree_big_bufs;
+	struct relay_pool small;  /* RELAY_BUF_SIZE, at most RELAY_FREE_BUFS_MAX kept */
+	struct relay_pool big;    /* RELAY_BIG_BUF_SIZE, at most RELAY_FREE_BIG_BUFS_MAX */
 };
 
 /*

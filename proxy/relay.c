@@ -26,28 +26,19 @@
 
 #include "proxy/internal.h"
 
-/* The loop's pool of SIZE's buffers: small ones or big ones. */
-static struct relay_buf **pool_of(struct relay_loop *rl, uint32_t size, int **n, int *max)
+static struct relay_pool *pool_of(struct relay_loop *rl, uint32_t size)
 {
-	if (size == RELAY_BIG_BUF_SIZE) {
-		*n = &rl->nfree_big_bufs;
-		*max = RELAY_FREE_BIG_BUFS_MAX;
-		return &rl->free_big_bufs;
-	}
-	*n = &rl->nfree_bufs;
-	*max = RELAY_FREE_BUFS_MAX;
-	return &rl->free_bufs;
+	return size == RELAY_BIG_BUF_SIZE ? &rl->big : &rl->small;
 }
 
 static struct relay_buf *buf_get(struct relay_loop *rl, uint32_t size)
 {
-	int *n, max;
-	struct relay_buf **pool = pool_of(rl, size, &n, &max);
-	struct relay_buf *b = *pool;
+	struct relay_pool *pool = pool_of(rl, size);
+	struct relay_buf *b = pool->free;
 
 	if (b) {
-		*pool = b->next_free;
-		(*n)--;
+		pool->free = b->next_free;
+		pool->count--;
 	} else {
 		b = malloc(sizeof *b + size);
 		if (!b)
@@ -60,31 +51,31 @@ static struct relay_buf *buf_get(struct relay_loop *rl, uint32_t size)
 
 static void buf_put(struct relay_loop *rl, struct relay_buf *b)
 {
-	int *n, max;
-	struct relay_buf **pool = pool_of(rl, b->size, &n, &max);
+	struct relay_pool *pool = pool_of(rl, b->size);
+	int max = pool == &rl->big ? RELAY_FREE_BIG_BUFS_MAX : RELAY_FREE_BUFS_MAX;
 
-	if (*n >= max) {
+	if (pool->count >= max) {
 		free(b);
 		return;
 	}
-	b->next_free = *pool;
-	*pool = b;
-	(*n)++;
+	b->next_free = pool->free;
+	pool->free = b;
+	pool->count++;
 }
 
 void relay_free_bufs(struct relay_loop *rl)
 {
-	struct relay_buf **pools[] = { &rl->free_bufs, &rl->free_big_bufs };
+	struct relay_pool *pools[] = { &rl->small, &rl->big };
 
 	for (int i = 0; i < 2; i++) {
-		while (*pools[i]) {
-			struct relay_buf *b = *pools[i];
+		while (pools[i]->free) {
+			struct relay_buf *b = pools[i]->free;
 
-			*pools[i] = b->next_free;
+			pools[i]->free = b->next_free;
 			free(b);
 		}
+		pools[i]->count = 0;
 	}
-	rl->nfree_bufs = rl->nfree_big_bufs = 0;
 }
 
 /* The main loop ends a session itself; a relay thread hands it back to end. */

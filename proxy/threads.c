@@ -300,15 +300,28 @@ void threads_reclaim_list(struct proxy *proxy, struct list *list, size_t node_of
 	}
 }
 
-/* Pops one session off a thread's list, or NULL; for news_cb. */
-static struct session *pop(struct relay_thread *t, struct list *list, size_t node_offset)
+/* The oldest session whose server closed first, off the list; or NULL. */
+static struct session *pop_suspect(struct relay_thread *t)
 {
 	struct session *s;
 
 	pthread_mutex_lock(&t->mu);
-	s = list_item_at(list->first, node_offset);
-	if (s && node_offset == offsetof(struct session, suspect_node))
-		list_remove(list, &s->suspect_node);
+	s = LIST_ITEM(t->suspects.first, struct session, suspect_node);
+	if (s)
+		list_remove(&t->suspects, &s->suspect_node);
+	pthread_mutex_unlock(&t->mu);
+	return s;
+}
+
+/* The oldest session the thread ended, taken back; or NULL. */
+static struct session *pop_ended(struct relay_thread *t, bool *suspect)
+{
+	struct session *s;
+
+	pthread_mutex_lock(&t->mu);
+	s = LIST_ITEM(t->outbox.first, struct session, xfer_node);
+	if (s)
+		*suspect = take_back(t, s);
 	pthread_mutex_unlock(&t->mu);
 	return s;
 }
@@ -327,15 +340,11 @@ static void news_cb(struct ev_loop *loop, ev_async *w, int revents)
 	for (int i = 1; i < proxy->nthreads; i++) {
 		struct relay_thread *t = proxy->threads[i];
 		struct session *s;
+		bool suspect;
 
-		while ((s = pop(t, &t->suspects, offsetof(struct session, suspect_node))))
+		while ((s = pop_suspect(t)))
 			listener_suspect_server(s->listener, s->member, "it closed a session");
-		while ((s = pop(t, &t->outbox, offsetof(struct session, xfer_node)))) {
-			bool suspect;
-
-			pthread_mutex_lock(&t->mu);
-			suspect = take_back(t, s);
-			pthread_mutex_unlock(&t->mu);
+		while ((s = pop_ended(t, &suspect))) {
 			home(s, suspect);
 			session_end(s, s->thread_end);
 		}
