@@ -76,6 +76,25 @@ def latency_rows(rounds, b=BOOTSTRAP):
     return out
 
 
+def _per_thread_rows(sec, label):
+    """TPS and proxy CPU per 1000 tx at 1 and 2 threads of a row in front of
+    pgstub (SEC: its results); LABEL: the TPS line's, with %(clients)s and
+    %(threads)s. Returns (rows, col), col(key, field) the runs of one cell."""
+    def col(key, field):
+        return [r.get(field) for r in sec.get(key, [])]
+
+    clients = next((r.get("clients") for v in sec.values() for r in v if r.get("clients")), "?")
+    out = []
+    for n in (1, 2):
+        cells = SCALING_CELLS[n]
+        out.append(_repeat_row(label % {"clients": clients,
+                                        "threads": "%d thread%s" % (n, "s" if n > 1 else "")},
+                               {c: col(k, "tps") for c, k in cells}, True, "{:.0f}"))
+        out.append(_repeat_row("  proxy CPU s per 1000 tx",
+                               {c: col(k, "cpu_per_1000") for c, k in cells[1:]}, False, "{:.4f}"))
+    return out, col
+
+
 def scaling_rows(res):
     """The scaling row: pgfront threads = 1 and 2, HAProxy nbthread 1 and 2,
     against pgstub; TPS and proxy CPU per 1000 tx, and CPU per tx at two
@@ -83,23 +102,23 @@ def scaling_rows(res):
     sc = res.get("scaling")
     if not sc:
         return []
-    out = []
-
-    def col(key, field):
-        return [r.get(field) for r in sc.get(key, [])]
-
-    clients = next((r.get("clients") for v in sc.values() for r in v if r.get("clients")), "?")
-    for n in (1, 2):
-        cells = SCALING_CELLS[n]
-        out.append(_repeat_row("pgstub backend, %s clients, proxy %d thread%s: TPS"
-                               % (clients, n, "s" if n > 1 else ""),
-                               {c: col(k, "tps") for c, k in cells}, True, "{:.0f}"))
-        out.append(_repeat_row("  proxy CPU s per 1000 tx",
-                               {c: col(k, "cpu_per_1000") for c, k in cells[1:]}, False, "{:.4f}"))
+    out, col = _per_thread_rows(sc, "pgstub backend, %(clients)s clients, proxy %(threads)s: TPS")
     growth = {c: stats.paired_ratios(col("%s-2" % c, "cpu_per_1000"),
                                      col("%s-1" % c, "cpu_per_1000")) for c in PROXIES}
     out.append(_repeat_row("  CPU per tx, 2 threads / 1 thread (pgfront: <= 1.15)", growth, False,
                            "{:.2f}"))
+    return [r for r in out if r is not None]
+
+
+def churn_rows(res):
+    """The churn row: a connection per transaction against pgstub, the
+    proxies at 1 and 2 threads; TPS (connections a second) and proxy CPU
+    per 1000 connections."""
+    ch = res.get("churn")
+    if not ch:
+        return []
+    out, _ = _per_thread_rows(ch, "pgstub backend, connection per tx, %(clients)s clients,"
+                                  " proxy %(threads)s: TPS")
     return [r for r in out if r is not None]
 
 
@@ -125,6 +144,7 @@ def rows_of(res, copy_mb, idle_n, lat_rounds=None):
         "bytes_per_conn", False, "{:.0f}", PROXIES)
     out += latency_rows(lat_rounds or [])
     out += scaling_rows(res)
+    out += churn_rows(res)
     return out
 
 

@@ -104,13 +104,14 @@ def latency(target, seconds):
 SELECT1_SCRIPT = os.path.join(RUN_DIR, "select1.sql")
 
 
-def select1(target, seconds, clients, cpus=None):
+def select1(target, seconds, clients, cpus=None, connect=False):
     """CLIENTS clients of one simple-protocol `SELECT 1;` each, back to back
-    (a custom script: pgbench asks the stub nothing about pgbench tables)."""
+    (a custom script: pgbench asks the stub nothing about pgbench tables);
+    CONNECT: a new connection for every transaction (pgbench -C)."""
     with open(SELECT1_SCRIPT, "w") as f:
         f.write("SELECT 1;\n")
-    r = pgbench(target, ["-M", "simple", "-f", SELECT1_SCRIPT, "-c", str(clients), "-j", "1"],
-                seconds, cpus=cpus)
+    r = pgbench(target, ["-M", "simple", "-f", SELECT1_SCRIPT, "-c", str(clients), "-j", "1"]
+                + (["-C"] if connect else []), seconds, cpus=cpus)
     r["clients"] = clients
     return r
 

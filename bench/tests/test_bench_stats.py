@@ -176,6 +176,27 @@ def test_scaling_rows_and_growth():
     assert proj[0].startswith("Projection on paper") and "pgfront threads = 2" in proj[1]
 
 
+def test_churn_rows():
+    def runs(tps, cpu):
+        return [{"tps": t, "cpu_per_1000": c, "clients": 16} for t, c in zip(tps, cpu)]
+    res = {"churn": {
+        "direct": runs([4000] * 2, [None] * 2),
+        "pgfront-1": runs([3000, 2800], [0.20, 0.22]),
+        "pgfront-2": runs([3100, 2900], [0.21, 0.21]),
+        "haproxy-1": runs([2500, 2800], [0.25, 0.22]),
+        "haproxy-2": runs([2600, 2900], [0.26, 0.24])}}
+    rows = results.churn_rows(res)
+    assert [r.label for r in rows] == [
+        "pgstub backend, connection per tx, 16 clients, proxy 1 thread: TPS",
+        "  proxy CPU s per 1000 tx",
+        "pgstub backend, connection per tx, 16 clients, proxy 2 threads: TPS",
+        "  proxy CPU s per 1000 tx"]
+    assert abs(rows[0].r_hap.mid - (3000 / 2500 + 2800 / 2800) / 2) < 1e-9
+    assert abs(rows[3].r_hap.lo - 0.21 / 0.26) < 1e-9
+    assert results.churn_rows({}) == []
+    assert results.rows_of(res, 100, 100)[-1].label == "  proxy CPU s per 1000 tx"
+
+
 def test_fmt_stat():
     assert results.fmt_stat("{:.0f}", Stat(5, 5, 5, "range")) == "5"
     assert results.fmt_stat("{:.0f}", Stat(5, 4, 6, "range")) == "5 (4–6)"
