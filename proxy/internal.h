@@ -65,6 +65,7 @@ struct relay_loop {
 	struct ev_loop *loop;
 	int index;                /* 0: the main loop */
 	int sessions;             /* relaying on it now: written by the main thread only */
+	uint64_t sessions_total;  /* ever started relaying on it (moved in, for a thread): main only */
 	struct relay_pool small;  /* RELAY_BUF_SIZE, at most RELAY_FREE_BUFS_MAX kept */
 	struct relay_pool big;    /* RELAY_BIG_BUF_SIZE, at most RELAY_FREE_BIG_BUFS_MAX */
 };
@@ -143,7 +144,8 @@ struct session {
 	/* Relay threads (threads.c): all three guarded by the thread's mutex. */
 	enum session_xfer xfer;
 	enum session_end thread_end;  /* why it came back, if it ended there */
-	struct list_node xfer_node;   /* on its thread's inbox or outbox */
+	struct list_node xfer_node;   /* on its thread's inbox or outbox; or, NONE and
+	                               * relaying on the main loop, on proxy->settling */
 	struct list_node suspect_node; /* on its thread's suspects: its server closed first */
 	struct list_node queue_node;  /* on the listener's queue or paused list */
 	struct list_node member_node; /* on the member's registry (member >= 0) */
@@ -208,6 +210,8 @@ struct proxy {
 	struct relay_thread *threads[CONF_MAX_THREADS]; /* threads[0] unused: the main loop */
 	int nthreads;             /* loops that relay, the main one included */
 	ev_async thread_news;     /* a relay thread ended or gave back a session */
+	struct list settling;     /* relaying on the main loop, may move: oldest first */
+	ev_timer spread;          /* moves settled sessions to relay threads */
 	ev_timer accept_pause;    /* out of file descriptors: retry accepting later */
 	int gone_fd;              /* epoll set of queued clients, for their hangups */
 	ev_io gone_watcher;       /* on gone_fd, while a client is in it */
@@ -270,7 +274,8 @@ void relay_free_bufs(struct relay_loop *rl);
 /* threads.c: relay threads. Called on the main thread unless said. */
 int threads_start(struct proxy *proxy, int n, char *err, size_t errlen);
 void threads_stop(struct proxy *proxy);
-void threads_relay(struct session *s);       /* relays it, on the least busy loop */
+void threads_relay(struct session *s);       /* relays it, on main, moved if it lasts */
+void threads_unsettle(struct session *s);    /* relaying on main, it stops there */
 void threads_reclaim(struct session *s);     /* back to the main thread, stopped */
 void threads_reclaim_list(struct proxy *proxy, struct list *list, size_t node_offset,
                           bool (*wanted)(const struct session *, const void *), const void *arg);

@@ -360,6 +360,8 @@ void relay_prepare(struct session *s)
 	s->timeout_client = (double)cl->t.timeout_client_us / 1e6;
 	s->timeout_server = (double)cl->members[s->member].t.timeout_server_us / 1e6;
 	s->state = SESSION_RELAYING;
+	/* Here and not in relay_start: a session that moves keeps its idle time. */
+	s->last_client = s->last_server = ev_now(s->proxy->loop);
 }
 
 void relay_start(struct session *s)
@@ -367,7 +369,6 @@ void relay_start(struct session *s)
 	struct ev_loop *loop = s->rl->loop;
 
 	assert(s->state == SESSION_RELAYING);
-	s->last_client = s->last_server = ev_now(loop);
 	ev_io_init(&s->up.in, client_readable_cb, s->client_fd, EV_READ);
 	ev_io_init(&s->up.out, server_writable_cb, s->server_fd, EV_WRITE);
 	ev_io_init(&s->down.in, server_readable_cb, s->server_fd, EV_READ);

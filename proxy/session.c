@@ -168,7 +168,7 @@ static void session_release(struct session *s)
 	bool admitted = s->state != SESSION_LOGIN;
 
 	assert(s->xfer == XFER_NONE && s->rl == &s->proxy->main_rl);
-	assert(!list_linked(&s->xfer_node) && !list_linked(&s->suspect_node));
+	assert(!list_linked(&s->suspect_node));
 	session_fold_bytes(s);
 	ev_timer_stop(s->proxy->loop, &s->timer);
 	if (s->state == SESSION_LOGIN) {
@@ -177,6 +177,9 @@ static void session_release(struct session *s)
 	}
 	if (s->state == SESSION_QUEUED)
 		queue_leave(s);
+	if (s->state == SESSION_RELAYING)
+		threads_unsettle(s);
+	assert(!list_linked(&s->xfer_node));
 	relay_stop(s);          /* the connect watcher too, while connecting */
 	if (s->state == SESSION_RELAYING)
 		s->rl->sessions--;

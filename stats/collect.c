@@ -152,8 +152,10 @@ void stats_collect(struct stats_snapshot *snap, const struct stats_sources *src,
 	snap->maxconn = conf->global.maxconn;
 	snap->connections = src->proxy ? proxy_current_connections(src->proxy) : 0;
 	snap->nthreads = src->proxy ? proxy_thread_count(src->proxy) : 0;
-	for (int t = 0; t < snap->nthreads; t++)
+	for (int t = 0; t < snap->nthreads; t++) {
 		snap->thread_sessions[t] = proxy_thread_sessions(src->proxy, t);
+		snap->thread_sessions_total[t] = proxy_thread_sessions_total(src->proxy, t);
+	}
 	snprintf(snap->uri, sizeof snap->uri, "%s", conf->stats.uri);
 	snap->refresh_s = conf->stats.refresh_s;
 	snap->admin = conf->stats.admin && conf->stats.user[0];

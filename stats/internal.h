@@ -206,6 +206,7 @@ struct stats_snapshot {
 	int connections;
 	int nthreads;                     /* loops that relay, the main one first */
 	int thread_sessions[CONF_MAX_THREADS];  /* sessions each relays now */
+	uint64_t thread_sessions_total[CONF_MAX_THREADS];  /* ever started relaying there */
 	char uri[CONF_PATH_MAX];
 	unsigned refresh_s;
 	bool admin;                         /* admin actions enabled: show the buttons */

@@ -482,6 +482,13 @@ void stats_render_metrics(struct stats_buf *b, const struct stats_snapshot *snap
 	for (int t = 0; t < snap->nthreads; t++)
 		stats_buf_printf(b, "pgfront_thread_sessions{thread=\"%d\"} %d\n", t,
 		                 snap->thread_sessions[t]);
+	stats_buf_puts(b, "# HELP pgfront_thread_sessions_total Sessions that started relaying "
+	                  "on each loop: new ones on the main loop (thread 0), those that lasted "
+	                  "and moved on a relay thread\n"
+	                  "# TYPE pgfront_thread_sessions_total counter\n");
+	for (int t = 0; t < snap->nthreads; t++)
+		stats_buf_printf(b, "pgfront_thread_sessions_total{thread=\"%d\"} %llu\n", t,
+		                 (unsigned long long)snap->thread_sessions_total[t]);
 	listeners(b, snap);
 	servers(b, snap);
 	admin_states(b, snap);

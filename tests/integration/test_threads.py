@@ -1,10 +1,13 @@
 """[global] threads: sessions relay on several loops (docs/threads.md).
 
 The main loop keeps accepting, routing and the limits; a session that has its
-server relays on the least busy loop. These tests check that sessions really
-spread, that the counters still add up, and that every way pgfront closes
-sessions itself (a server marked down, the operator's kill, a reload, a
-shutdown) reaches the ones on relay threads, also while clients come and go.
+server relays on the main loop first and, once it has lasted 0.1 s, moves to
+the least busy relay thread while the main loop relays more. These tests
+check that sessions really spread (and short ones do not), that nothing is
+lost when a session moves in the middle of a stream, that the counters still
+add up, and that every way pgfront closes sessions itself (a server marked
+down, the operator's kill, a reload, a shutdown) reaches the ones on relay
+threads, also while clients come and go.
 """
 
 import json
@@ -53,6 +56,16 @@ def thread_sessions():
     return [t["sessions"] for t in stats()["pgfront"]["threads"]]
 
 
+def thread_totals():
+    return [t["sessions_total"] for t in stats()["pgfront"]["threads"]]
+
+
+def spread_to(expected):
+    """Waits until the loops relay EXPECTED sessions each (sessions move
+    once they have lasted 0.1 s)."""
+    wait_for(lambda: thread_sessions() == expected, what="sessions per loop %s" % expected)
+
+
 def session():
     c = socket.create_connection(LISTEN, timeout=5)
     c.sendall(startup_message())
@@ -77,8 +90,10 @@ def test_sessions_spread_over_every_loop_and_the_counters_add_up(pgfront, http_s
         data = os.urandom(1000 * (i + 1))
         assert echo(c, data)
         sent += len(data)
-    # The least busy loop takes each new session: two each on three loops.
-    assert thread_sessions() == [2, 2, 2]
+    # They start on the main loop and then move, each to the least busy
+    # relay thread while the main loop relays more: two each on three loops.
+    spread_to([2, 2, 2])
+    assert thread_totals() == [6, 2, 2]
     doc = stats()
     front = doc["listeners"][0]
     assert doc["pgfront"]["connections"] == 6
@@ -97,7 +112,7 @@ def test_a_server_marked_down_closes_its_sessions_on_every_loop(pgfront, http_st
     clients = [session() for _ in range(6)]
     for c in clients:
         assert echo(c, b"x")
-    assert thread_sessions() == [2, 2, 2]
+    spread_to([2, 2, 2])
     mark = p.log_mark()
     stub.set_mode("status503")
     p.wait_log(r"front/n1: closed 6 session\(s\): server marked down", since=mark)
@@ -117,7 +132,7 @@ def test_kill_and_reload_reach_sessions_on_relay_threads(pgfront, http_stub, tcp
     clients = [session() for _ in range(4)]
     for c in clients:
         assert echo(c, b"k")
-    assert sum(thread_sessions()) == 4 and 0 not in thread_sessions()
+    spread_to([2, 2])
     # The operator's kill of n1's sessions (round-robin gave it two).
     mark = p.log_mark()
     subprocess.run([p.binary, "ctl", "-s", "%s:%d" % STATS, "-u", "admin:secret",
@@ -144,7 +159,7 @@ def test_shutdown_with_sessions_on_relay_threads_closes_them_and_exits(pgfront, 
     clients = [session() for _ in range(8)]
     for c in clients:
         assert echo(c, b"s")
-    assert thread_sessions() == [2, 2, 2, 2]
+    spread_to([2, 2, 2, 2])
     assert p.stop() == 0
     assert len(re.findall(r"pgfront shutting down after", p.log())) == 8
     for c in clients:
@@ -163,31 +178,37 @@ def test_sessions_ending_while_their_server_flaps_lose_nothing(pgfront, http_stu
     stop = threading.Event()
     errors, done = [], []
 
-    def client():
+    def client(rounds):
         n = 0
         while not stop.is_set():
             try:
                 with session() as c:
                     c.settimeout(2)
-                    data = b"d" + os.urandom(63)    # not 'E', a refusal's first byte
-                    c.sendall(data)
-                    got = b""
-                    while len(got) < len(data):
-                        chunk = c.recv(64)
-                        if not chunk:
+                    # Half the clients keep their session for a few rounds
+                    # (long enough to move to a relay thread), half for one.
+                    for _ in range(rounds):
+                        data = b"d" + os.urandom(63)    # not 'E', a refusal's first byte
+                        c.sendall(data)
+                        got = b""
+                        while len(got) < len(data):
+                            chunk = c.recv(64)
+                            if not chunk:
+                                break
+                            got += chunk
+                        # While n1 is DOWN a client is refused (an ErrorResponse);
+                        # otherwise what comes back is its own bytes, or a part
+                        # of them if its session was closed on the way.
+                        if got and not data.startswith(got) and not got.startswith(b"E"):
+                            errors.append(got)
+                        n += got == data
+                        if got != data:
                             break
-                        got += chunk
-                    # While n1 is DOWN a client is refused (an ErrorResponse);
-                    # otherwise what comes back is its own bytes, or a part
-                    # of them if its session was closed on the way.
-                    if got and not data.startswith(got) and not got.startswith(b"E"):
-                        errors.append(got)
-                    n += got == data
+                        time.sleep(0.04)
             except OSError:
                 pass
         done.append(n)
 
-    workers = [threading.Thread(target=client) for _ in range(6)]
+    workers = [threading.Thread(target=client, args=(1 if i % 2 else 8,)) for i in range(6)]
     for w in workers:
         w.start()
     for _ in range(6):
@@ -201,6 +222,60 @@ def test_sessions_ending_while_their_server_flaps_lose_nothing(pgfront, http_stu
     assert not errors
     assert sum(done) > 0
     assert p.alive()
+    assert sum(thread_totals()[1:]) > 0       # some sessions did move to relay threads
     wait_for(lambda: thread_sessions() == [0, 0, 0, 0] and
              stats()["pgfront"]["connections"] == 0, what="no session left")
     assert "server marked down after" in p.log()
+
+
+def test_short_sessions_stay_on_the_main_loop(pgfront, http_stub, tcp_server):
+    """A connection per transaction ends before it would move: handing it
+    over would cost more than it relays."""
+    start(pgfront, http_stub, tcp_server, 3)
+    for _ in range(20):
+        t0 = time.monotonic()
+        with session() as c:
+            assert echo(c, b"q")
+        assert time.monotonic() - t0 < 0.08, "a slow client: this test needs short sessions"
+    wait_for(lambda: stats()["pgfront"]["connections"] == 0, what="every session ended")
+    assert thread_totals() == [20, 0, 0]
+    assert thread_sessions() == [0, 0, 0]
+
+
+def test_a_session_moves_in_the_middle_of_a_stream_and_loses_nothing(pgfront, http_stub,
+                                                                    tcp_server):
+    """A client streams bytes without pause while its session moves from the
+    main loop to a relay thread: the move waits for a moment with no bytes
+    held, and every byte comes back in order."""
+    start(pgfront, http_stub, tcp_server, 2)
+    c = session()
+    c.settimeout(5)
+    sent, got = bytearray(), bytearray()
+    stop = threading.Event()
+
+    def reader():
+        while len(got) < len(sent) or not stop.is_set():
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            got.extend(chunk)
+
+    r = threading.Thread(target=reader)
+    r.start()
+    deadline = time.monotonic() + 10
+    moved = False
+    while time.monotonic() < deadline and not moved:
+        block = os.urandom(4096)
+        c.sendall(block)
+        sent.extend(block)
+        if len(sent) % (64 * 4096) == 0:
+            moved = thread_sessions() == [0, 1]
+    for _ in range(64):             # and more after the move
+        block = os.urandom(4096)
+        c.sendall(block)
+        sent.extend(block)
+    stop.set()
+    r.join(10)
+    c.close()
+    assert moved, "the session never moved"
+    assert bytes(got) == bytes(sent)

@@ -75,6 +75,8 @@ static int setup(void **state)
 	snap->nthreads = 2;
 	snap->thread_sessions[0] = 3;
 	snap->thread_sessions[1] = 4;
+	snap->thread_sessions_total[0] = 30;
+	snap->thread_sessions_total[1] = 7;
 	strcpy(snap->uri, "/");
 	snap->refresh_s = 5;
 	snap->admin = true;
@@ -329,7 +331,8 @@ static void test_json(void **state)
 	(void)state;
 	assert_non_null(strstr(json, "{\"pgfront\":{\"version\":\"9.8.7\",\"pid\":4242,"
 	                              "\"uptime_s\":3725.000,\"maxconn\":200,\"connections\":7,"
-	                              "\"threads\":[{\"sessions\":3},{\"sessions\":4}]}"));
+	                              "\"threads\":[{\"sessions\":3,\"sessions_total\":30},"
+	                              "{\"sessions\":4,\"sessions_total\":7}]}"));
 	assert_non_null(strstr(json, "\"name\":\"postgres_read\",\"binds\":[\"*:5433\","
 	                             "\"[::]:5433\"],\"balance\":\"roundrobin\""));
 	assert_non_null(strstr(json, "\"name\":\"pg2\",\"address\":\"198.18.145.2:5432\","
@@ -369,6 +372,8 @@ static void test_metrics(void **state)
 	assert_non_null(strstr(text, "pgfront_info{version=\"9.8.7\"} 1\n"));
 	assert_non_null(strstr(text, "pgfront_thread_sessions{thread=\"0\"} 3\n"
 	                             "pgfront_thread_sessions{thread=\"1\"} 4\n"));
+	assert_non_null(strstr(text, "pgfront_thread_sessions_total{thread=\"0\"} 30\n"
+	                             "pgfront_thread_sessions_total{thread=\"1\"} 7\n"));
 	assert_non_null(strstr(text, "pgfront_server_up{listener=\"postgres_write\","
 	                             "server=\"pg1\"} 1\n"));
 	assert_non_null(strstr(text, "pgfront_server_up{listener=\"postgres_write\","
