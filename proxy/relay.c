@@ -134,12 +134,13 @@ static void source_eof(struct session *s, struct relay_dir *d)
 			threads_server_closed(s);
 	}
 	ev_io_stop(s->rl->loop, &d->in);
-	shutdown(d->out.fd, SHUT_WR);
 	if (other->eof) {
-		/* Whoever closed first ended the conversation. */
+		/* Whoever closed first ended the conversation. Closing the
+		 * sockets sends the last FIN: no shutdown() before. */
 		relay_end(s, is_up(s, d) ? SESSION_END_SERVER_CLOSED : SESSION_END_CLIENT_CLOSED);
 		return;
 	}
+	shutdown(d->out.fd, SHUT_WR);
 	/* The other side now has RELAY_HALF_CLOSED_TIMEOUT: the timer, fired
 	 * early, works the deadlines out again (idle_timer_cb). */
 	ev_timer_stop(s->rl->loop, &s->timer);
