@@ -148,6 +148,33 @@ def rows_of(res, copy_mb, idle_n, lat_rounds=None):
     return out
 
 
+def scaling_ci_lines(res):
+    """The scaling targets with a 95 % CI of the median over the paired
+    rounds: CPU per tx at 2 threads over 1, and pgfront's TPS at 2 threads
+    over HAProxy's."""
+    sc = res.get("scaling")
+    if not sc:
+        return []
+
+    def col(key, field):
+        return [r.get(field) for r in sc.get(key, [])]
+
+    parts = []
+    for name, num, den, field in (
+            ("pgfront CPU per tx, 2 threads / 1", "pgfront-2", "pgfront-1", "cpu_per_1000"),
+            ("HAProxy CPU per tx, 2 threads / 1", "haproxy-2", "haproxy-1", "cpu_per_1000"),
+            ("TPS at 2 threads, pgfront / HAProxy", "pgfront-2", "haproxy-2", "tps")):
+        ratios = stats.paired_ratios(col(num, field), col(den, field))
+        ci = stats.median_ci(ratios)
+        if ci is not None:
+            parts.append("%s %s" % (name, fmt_stat("{:.2f}", ci)))
+    if not parts:
+        return []
+    n = len(sc.get("pgfront-2", []))
+    return ["Scaling targets, the median of %d paired rounds [95 %% CI of the median,"
+            " distribution-free]: %s." % (n, "; ".join(parts))]
+
+
 def projection_lines(res, cores=(4, 8, 16)):
     """What an N-core balancer would sustain from the proxy CPU per tx
     measured at two threads: a paper figure, its assumption stated."""

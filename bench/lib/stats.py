@@ -34,6 +34,24 @@ def paired_ratios(num, den):
     return out
 
 
+def median_ci(values, level=0.95):
+    """The median of VALUES (None ignored) with a distribution-free CI: the
+    order statistics x(k) and x(n-k+1) for the largest k whose binomial
+    tail P(Bin(n, 1/2) < k) is at most (1 - level) / 2. None when too few
+    values for that (fewer than 6 at 95 %)."""
+    values = sorted(v for v in values if v is not None)
+    n = len(values)
+    tail, k, below = (1 - level) / 2, 0, 0.0
+    while k < n // 2:
+        below += math.comb(n, k) / 2.0 ** n         # P(Bin(n, 1/2) = k)
+        if below > tail:
+            break
+        k += 1
+    if k == 0:
+        return None
+    return Stat(statistics.median(values), values[k - 1], values[n - k], "ci")
+
+
 def percentile(sorted_values, p):
     """The P-th percentile of SORTED_VALUES: the value of rank round(P % of
     N) (1-based, at least 1), as bench/run always computed it."""

@@ -197,6 +197,40 @@ def test_churn_rows():
     assert results.rows_of(res, 100, 100)[-1].label == "  proxy CPU s per 1000 tx"
 
 
+def test_median_ci_is_the_binomial_order_statistics():
+    assert stats.median_ci([1, 2, 3, 4, 5]) is None        # 2 / 2^5 > 5 %: no 95 % CI
+    assert stats.median_ci([6, 1, 5, 2, 4, 3]) == Stat(3.5, 1, 6, "ci")
+    # n = 9: P(Bin(9, 1/2) <= 1) = 10/512 <= 2.5 % < P(<= 2): x(2) and x(8).
+    assert stats.median_ci(list(range(9, 0, -1)) + [None]) == Stat(5, 2, 8, "ci")
+    assert stats.median_ci(list(range(1, 16))) == Stat(8, 4, 12, "ci")
+
+
+def test_median_ci_covers_about_95_percent():
+    rng = random.Random(7)
+    hits = 0
+    for _ in range(2000):
+        ci = stats.median_ci([rng.gauss(0, 1) for _ in range(9)])
+        hits += ci.lo <= 0 <= ci.hi
+    assert 0.93 < hits / 2000 < 0.99                  # 96.1 % in theory
+
+
+def test_scaling_ci_lines():
+    def runs(tps, cpu):
+        return [{"tps": t, "cpu_per_1000": c} for t, c in zip(tps, cpu)]
+    n = 9
+    res = {"scaling": {
+        "pgfront-1": runs([100] * n, [0.020] * n),
+        "pgfront-2": runs([110] * n, [0.020 * (1 + i / 100) for i in range(n)]),
+        "haproxy-1": runs([100] * n, [0.030] * n),
+        "haproxy-2": runs([100] * n, [0.030] * n)}}
+    line, = results.scaling_ci_lines(res)
+    assert line.startswith("Scaling targets, the median of 9 paired rounds")
+    assert "pgfront CPU per tx, 2 threads / 1 1.04 [1.01, 1.07]" in line
+    assert "HAProxy CPU per tx, 2 threads / 1 1.00" in line
+    assert "TPS at 2 threads, pgfront / HAProxy 1.10" in line
+    assert results.scaling_ci_lines({"scaling": {k: v[:3] for k, v in res["scaling"].items()}}) == []
+
+
 def test_fmt_stat():
     assert results.fmt_stat("{:.0f}", Stat(5, 5, 5, "range")) == "5"
     assert results.fmt_stat("{:.0f}", Stat(5, 4, 6, "range")) == "5 (4–6)"
