@@ -154,9 +154,14 @@ def test_table_lower_is_better_rows():
     assert cpu.behind                               # 4 % more CPU than HAProxy
 
 
+def stub_runs(tps, cpu, clients=None):
+    """Runs of a pgstub row: TPS and CPU per 1000 tx, run by run."""
+    return [{"tps": t, "cpu_per_1000": c, "clients": clients} for t, c in zip(tps, cpu)]
+
+
 def test_scaling_rows_and_growth():
     def runs(tps, cpu):
-        return [{"tps": t, "cpu_per_1000": c, "clients": 64} for t, c in zip(tps, cpu)]
+        return stub_runs(tps, cpu, 64)
     res = {"scaling": {
         "direct": runs([60000] * 2, [None] * 2),
         "pgfront-1": runs([30000, 32000], [0.020, 0.022]),
@@ -178,7 +183,7 @@ def test_scaling_rows_and_growth():
 
 def test_churn_rows():
     def runs(tps, cpu):
-        return [{"tps": t, "cpu_per_1000": c, "clients": 16} for t, c in zip(tps, cpu)]
+        return stub_runs(tps, cpu, 16)
     res = {"churn": {
         "direct": runs([4000] * 2, [None] * 2),
         "pgfront-1": runs([3000, 2800], [0.20, 0.22]),
@@ -215,8 +220,7 @@ def test_median_ci_covers_about_95_percent():
 
 
 def test_scaling_ci_lines():
-    def runs(tps, cpu):
-        return [{"tps": t, "cpu_per_1000": c} for t, c in zip(tps, cpu)]
+    runs = stub_runs
     n = 9
     res = {"scaling": {
         "pgfront-1": runs([100] * n, [0.020] * n),
