@@ -50,17 +50,17 @@ _Static_assert(PG_STARTUP_MAX_LEN <= RELAY_BUF_SIZE, "a first packet fits in one
 _Static_assert(sizeof(struct relay_buf) == 24,
                "tests/integration/test_faults.py's RELAY_BUF_BYTES counts on it");
 
-/*
- * An event loop that relays sessions: the main loop's own, or a relay
- * thread's (threads.c). Each has its own pool of relay buffers, used by that
- * loop's thread alone.
- */
 /* Empty relay buffers of one size, kept for reuse up to a limit. */
 struct relay_pool {
 	struct relay_buf *free;
 	int count;
 };
 
+/*
+ * An event loop that relays sessions: the main loop's own, or a relay
+ * thread's (threads.c). Each has its own pool of relay buffers, used by that
+ * loop's thread alone.
+ */
 struct relay_loop {
 	struct ev_loop *loop;
 	int index;                /* 0: the main loop */

@@ -43,8 +43,9 @@
 /*
  * How long a new session relays on the main loop before it may move. Most
  * sessions that end sooner are a connection per transaction: handing those
- * over would cost each two cross-thread wakeups and more epoll changes, a
- * sixth more CPU per connection in make bench's churn row, for no gain.
+ * over would cost each two cross-thread wakeups and more epoll changes
+ * (measured in docs/threads.md: two loops then cost more CPU per connection
+ * than one), for no gain.
  * Sessions that last (pools, applications) move after this once.
  */
 #define SETTLE_SECONDS 0.1
