@@ -115,7 +115,7 @@ ASAN_DAEMON_OBJS = $(patsubst %.c,$(ASAN_DIR)/%.o,$(wildcard daemon/*.c))
 ASAN_UNIT_BINS = $(UNIT_BINS:%=$(ASAN_DIR)/%)
 SANITIZE_SUITES = tests/integration/test_proxy.py tests/integration/test_operations.py \
 	tests/integration/test_stats.py tests/integration/test_stats_admin.py \
-	tests/integration/test_threads.py
+	tests/integration/test_threads.py tests/integration/test_bulk.py
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=stderr:strict_string_checks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=stderr \
 	PGFRONT_BINARY=$(CURDIR)/$(ASAN_DIR)/pgfront
@@ -151,7 +151,7 @@ TSAN_DIR = build/tsan
 TSAN_SAN = -fsanitize=thread -fno-omit-frame-pointer
 TSAN_LIB_OBJS = $(LIB_SRCS:%.c=$(TSAN_DIR)/%.o)
 TSAN_DAEMON_OBJS = $(patsubst %.c,$(TSAN_DIR)/%.o,$(wildcard daemon/*.c))
-TSAN_SUITES = tests/integration/test_threads.py tests/integration/test_proxy.py
+TSAN_SUITES = tests/integration/test_threads.py tests/integration/test_bulk.py tests/integration/test_proxy.py
 TSAN_ENV = TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:log_path=stderr:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	PGFRONT_BINARY=$(CURDIR)/$(TSAN_DIR)/pgfront
 

@@ -36,6 +36,15 @@
  * timeout client-fin / server-fin, on by default.
  */
 #define RELAY_HALF_CLOSED_TIMEOUT 10.0
+/*
+ * bulk.c: a direction that has carried this many bytes while the other said
+ * nothing is a stream, and wakes its loop per big buffer; its last bytes
+ * wait at most BULK_QUIET once the source is quiet. The smallest stream
+ * that may lose that much lasts about 10 ms on loopback, longer on a
+ * network (measured in bench/RESULTS.md).
+ */
+#define BULK_AFTER (4u << 20)
+#define BULK_QUIET 0.001
 #define REFUSALS_MAX 256             /* clients being told why at once; then the oldest goes */
 #define REFUSAL_TIMEOUT 5.0          /* seconds to send a StartupMessage after an 'N' */
 #define CANCELS_MAX 256              /* CancelRequests being forwarded at once */
@@ -66,6 +75,7 @@ struct relay_loop {
 	int index;                /* 0: the main loop */
 	int sessions;             /* relaying on it now: written by the main thread only */
 	uint64_t sessions_total;  /* ever started relaying on it (moved in, for a thread): main only */
+	uint64_t deferrals;       /* streams it deferred (bulk.c): its own thread writes, atomically */
 	struct relay_pool small;  /* RELAY_BUF_SIZE, at most RELAY_FREE_BUFS_MAX kept */
 	struct relay_pool big;    /* RELAY_BIG_BUF_SIZE, at most RELAY_FREE_BIG_BUFS_MAX */
 };
@@ -114,6 +124,9 @@ struct relay_dir {
 	bool eof;                 /* the source has closed its side */
 	bool said_bye;            /* client to server: the last bytes were a Terminate */
 	bool bulk;                /* the last read filled RELAY_BUF_SIZE: read into a big buffer */
+	bool deferred;            /* the source's SO_RCVLOWAT is raised (bulk.c) */
+	uint32_t burst;           /* bytes read since the other direction last moved, up to BULK_AFTER */
+	ev_tstamp read_at;        /* the last read */
 	ev_tstamp eof_at;         /* when eof was seen */
 	uint64_t bytes;           /* written by the relaying thread with __atomic_store_n */
 };
@@ -270,6 +283,15 @@ void relay_prepare(struct session *s);   /* main thread, before relay_start anyw
 void relay_start(struct session *s);
 void relay_stop(struct session *s);
 void relay_free_bufs(struct relay_loop *rl);
+
+/* bulk.c: called by relay.c on the session's loop. */
+/* After n bytes read from d's source; true if d has just begun to defer, and
+ * the session's timer must then fire within BULK_QUIET. */
+bool bulk_after_read(struct session *s, struct relay_dir *d, size_t n);
+void bulk_source_closed(struct relay_dir *d);
+/* Lowers the mark of streams whose source is quiet; returns when to look
+ * again (INFINITY: nothing deferred). */
+ev_tstamp bulk_check(struct session *s, ev_tstamp now);
 
 /* threads.c: relay threads. Called on the main thread unless said. */
 int threads_start(struct proxy *proxy, int n, char *err, size_t errlen);

@@ -136,6 +136,8 @@ int proxy_thread_sessions(const struct proxy *proxy, int thread);
 /* Sessions that ever started relaying on it: new ones on the main loop,
  * the ones moved there on a relay thread. */
 uint64_t proxy_thread_sessions_total(const struct proxy *proxy, int thread);
+/* Streams it has deferred: read per big buffer, not per chunk (bulk.c). */
+uint64_t proxy_thread_bulk_deferrals(const struct proxy *proxy, int thread);
 /* Clients accepted that are not sessions: logging in, or having their
  * CancelRequest forwarded. A soft stop waits for them too. */
 int proxy_pending_clients(const struct proxy *proxy);

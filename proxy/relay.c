@@ -120,12 +120,28 @@ static enum session_end side_error(const struct session *s, const struct relay_d
 	return client_side ? SESSION_END_CLIENT_ERROR : SESSION_END_SERVER_ERROR;
 }
 
+/*
+ * The idle timer is re-armed lazily: a new deadline only brings it forward,
+ * and the timer, fired early, works every deadline out again (idle_timer_cb).
+ */
+static void timer_due_within(struct session *s, ev_tstamp delay)
+{
+	struct ev_loop *loop = s->rl->loop;
+
+	if (ev_is_active(&s->timer) && ev_timer_remaining(loop, &s->timer) <= delay)
+		return;
+	ev_timer_stop(loop, &s->timer);
+	ev_timer_set(&s->timer, delay, 0.);
+	ev_timer_start(loop, &s->timer);
+}
+
 static void source_eof(struct session *s, struct relay_dir *d)
 {
 	struct relay_dir *other = is_up(s, d) ? &s->down : &s->up;
 
 	d->eof = true;
 	d->eof_at = ev_now(s->rl->loop);
+	bulk_source_closed(d);
 	/* A server that closes after the client's Terminate is only polite. */
 	if (!is_up(s, d) && !other->eof && !s->up.said_bye) {
 		if (s->rl->index == 0)
@@ -141,11 +157,8 @@ static void source_eof(struct session *s, struct relay_dir *d)
 		return;
 	}
 	shutdown(d->out.fd, SHUT_WR);
-	/* The other side now has RELAY_HALF_CLOSED_TIMEOUT: the timer, fired
-	 * early, works the deadlines out again (idle_timer_cb). */
-	ev_timer_stop(s->rl->loop, &s->timer);
-	ev_timer_set(&s->timer, RELAY_HALF_CLOSED_TIMEOUT, 0.);
-	ev_timer_start(s->rl->loop, &s->timer);
+	/* The other side now has RELAY_HALF_CLOSED_TIMEOUT. */
+	timer_due_within(s, RELAY_HALF_CLOSED_TIMEOUT);
 }
 
 /* Terminate ('X', length 4): what a client sends last before it closes. */
@@ -236,6 +249,8 @@ static void on_readable(struct session *s, struct relay_dir *d)
 			d->said_bye = ends_with_terminate(b->data, (size_t)n);
 		count_bytes(d, (size_t)n);
 		touch(s, is_up(s, d));
+		if (bulk_after_read(s, d, (size_t)n))
+			timer_due_within(s, BULK_QUIET);
 		/* Stop when the session ended, the destination is full (the buffer
 		 * is still pending), or the source had no more than one buffer. */
 		if (!flush(s, d) || d->buf || !full)
@@ -311,7 +326,7 @@ static void idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		relay_end(s, SESSION_END_SERVER_TIMEOUT);
 		return;
 	}
-	next = client_deadline < server_deadline ? client_deadline : server_deadline;
+	next = fmin(fmin(client_deadline, server_deadline), bulk_check(s, now));
 	ev_timer_set(w, next - now, 0.);
 	ev_timer_start(loop, w);
 }

@@ -547,3 +547,8 @@ uint64_t proxy_thread_sessions_total(const struct proxy *proxy, int thread)
 {
 	return loop_of(proxy, thread)->sessions_total;
 }
+
+uint64_t proxy_thread_bulk_deferrals(const struct proxy *proxy, int thread)
+{
+	return __atomic_load_n(&loop_of(proxy, thread)->deferrals, __ATOMIC_RELAXED);
+}

@@ -155,6 +155,7 @@ void stats_collect(struct stats_snapshot *snap, const struct stats_sources *src,
 	for (int t = 0; t < snap->nthreads; t++) {
 		snap->thread_sessions[t] = proxy_thread_sessions(src->proxy, t);
 		snap->thread_sessions_total[t] = proxy_thread_sessions_total(src->proxy, t);
+		snap->thread_bulk_deferrals[t] = proxy_thread_bulk_deferrals(src->proxy, t);
 	}
 	snprintf(snap->uri, sizeof snap->uri, "%s", conf->stats.uri);
 	snap->refresh_s = conf->stats.refresh_s;

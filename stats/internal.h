@@ -207,6 +207,7 @@ struct stats_snapshot {
 	int nthreads;                     /* loops that relay, the main one first */
 	int thread_sessions[CONF_MAX_THREADS];  /* sessions each relays now */
 	uint64_t thread_sessions_total[CONF_MAX_THREADS];  /* ever started relaying there */
+	uint64_t thread_bulk_deferrals[CONF_MAX_THREADS];  /* streams deferred there */
 	char uri[CONF_PATH_MAX];
 	unsigned refresh_s;
 	bool admin;                         /* admin actions enabled: show the buttons */

@@ -243,9 +243,11 @@ void stats_render_json(struct stats_buf *b, const struct stats_snapshot *snap)
 	num(b, "connections", (unsigned)snap->connections);
 	stats_buf_puts(b, ",\"threads\":[");
 	for (int t = 0; t < snap->nthreads; t++)
-		stats_buf_printf(b, "%s{\"sessions\":%d,\"sessions_total\":%llu}", t ? "," : "",
+		stats_buf_printf(b, "%s{\"sessions\":%d,\"sessions_total\":%llu,"
+		                 "\"bulk_deferrals\":%llu}", t ? "," : "",
 		                 snap->thread_sessions[t],
-		                 (unsigned long long)snap->thread_sessions_total[t]);
+		                 (unsigned long long)snap->thread_sessions_total[t],
+		                 (unsigned long long)snap->thread_bulk_deferrals[t]);
 	stats_buf_puts(b, "]},\"listeners\":[");
 	for (int i = 0; i < snap->nlisteners; i++)
 		listener(b, &snap->listeners[i], i == 0);

@@ -461,6 +461,16 @@ static void page(struct stats_buf *b, const struct stats_snapshot *snap)
 	                 "pgfront_stats_rate_limited_total %lu\n", snap->page.rate_limited);
 }
 
+/* A counter with one value per relaying loop (thread 0: the main loop). */
+static void thread_counter(struct stats_buf *b, const struct stats_snapshot *snap,
+                           const char *name, const char *help, const uint64_t *values)
+{
+	stats_buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (int t = 0; t < snap->nthreads; t++)
+		stats_buf_printf(b, "%s{thread=\"%d\"} %llu\n", name, t,
+		                 (unsigned long long)values[t]);
+}
+
 void stats_render_metrics(struct stats_buf *b, const struct stats_snapshot *snap)
 {
 	stats_buf_puts(b, "# HELP pgfront_info The running pgfront's version\n"
@@ -482,13 +492,13 @@ void stats_render_metrics(struct stats_buf *b, const struct stats_snapshot *snap
 	for (int t = 0; t < snap->nthreads; t++)
 		stats_buf_printf(b, "pgfront_thread_sessions{thread=\"%d\"} %d\n", t,
 		                 snap->thread_sessions[t]);
-	stats_buf_puts(b, "# HELP pgfront_thread_sessions_total Sessions that started relaying "
-	                  "on each loop: new ones on the main loop (thread 0), those that lasted "
-	                  "and moved on a relay thread\n"
-	                  "# TYPE pgfront_thread_sessions_total counter\n");
-	for (int t = 0; t < snap->nthreads; t++)
-		stats_buf_printf(b, "pgfront_thread_sessions_total{thread=\"%d\"} %llu\n", t,
-		                 (unsigned long long)snap->thread_sessions_total[t]);
+	thread_counter(b, snap, "pgfront_thread_sessions_total",
+	               "Sessions that started relaying on each loop: new ones on the main loop "
+	               "(thread 0), those that lasted and moved on a relay thread",
+	               snap->thread_sessions_total);
+	thread_counter(b, snap, "pgfront_thread_bulk_deferrals_total",
+	               "One-way streams (COPY, large results) each loop read per 64 KiB instead "
+	               "of per chunk", snap->thread_bulk_deferrals);
 	listeners(b, snap);
 	servers(b, snap);
 	admin_states(b, snap);

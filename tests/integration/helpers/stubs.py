@@ -311,6 +311,11 @@ class TcpServer(_Server):
       sink     read until EOF; record (byte count, sha256 hex) in .received
       source   send .source_bytes (pattern(n, seed)), shut down writing, read
                until EOF; then close
+      stream   send .source_bytes and keep the connection open, reading until
+               EOF: the client sees the stream end only by its length. With
+               tail=N, the last N bytes go 0.2 s after the rest
+      digest   read until .expect bytes came, answer with their sha256 (hex,
+               64 bytes), read until EOF
       silent   accept and read, never answer
 
     Like PostgreSQL, it first reads the client's first packet (a startup
@@ -322,8 +327,10 @@ class TcpServer(_Server):
     """
 
     def __init__(self, host, port, mode="echo", source_size=0, source_seed=1,
-                 greeting=b"", first_packet=True):
+                 greeting=b"", first_packet=True, expect=0, tail=0):
         self.mode = mode
+        self.expect = expect
+        self.tail = tail
         self.source_bytes = pattern(source_size, source_seed) if source_size else b""
         self.greeting = greeting
         self.first_packet = first_packet
@@ -363,6 +370,25 @@ class TcpServer(_Server):
         elif mode == "source":
             conn.sendall(self.source_bytes)
             conn.shutdown(socket.SHUT_WR)
+            while conn.recv(65536):
+                pass
+        elif mode == "stream":
+            cut = len(self.source_bytes) - self.tail
+            conn.sendall(self.source_bytes[:cut])
+            if self.tail:
+                time.sleep(0.2)
+                conn.sendall(self.source_bytes[cut:])
+            while conn.recv(65536):
+                pass
+        elif mode == "digest":
+            h, n = hashlib.sha256(), 0
+            while n < self.expect:
+                data = conn.recv(min(262144, self.expect - n))
+                if not data:
+                    return
+                h.update(data)
+                n += len(data)
+            conn.sendall(h.hexdigest().encode())
             while conn.recv(65536):
                 pass
         elif mode == "silent":
