@@ -122,7 +122,7 @@ def churn_rows(res):
     return [r for r in out if r is not None]
 
 
-def rows_of(res, copy_mb, idle_n, lat_rounds=None):
+def rows_of(res, copy_mb, idle_n, lat_rounds=None, result_mb=8):
     """The table's Rows for every row measured."""
     out = []
 
@@ -140,6 +140,8 @@ def rows_of(res, copy_mb, idle_n, lat_rounds=None):
     add("  proxy CPU s per 1000 tx", "connect", "cpu_per_1000", False, "{:.3f}", PROXIES)
     add("COPY out of a %d MB table: MB/s" % copy_mb, "copy", "mb_s", True, "{:.0f}")
     add("  proxy CPU s per GB", "copy", "cpu_per_gb", False, "{:.2f}", PROXIES)
+    add("%d MB results, 1 client: queries/s" % result_mb, "result", "tps", True, "{:.2f}")
+    add("  proxy CPU s per GB", "result", "cpu_per_gb", False, "{:.2f}", PROXIES)
     add("%d idle connections: proxy RSS per connection, bytes" % idle_n, "idle",
         "bytes_per_conn", False, "{:.0f}", PROXIES)
     out += latency_rows(lat_rounds or [])

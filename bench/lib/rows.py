@@ -81,6 +81,23 @@ def copy_out(target, nbytes):
             "cpu_s": cpu, "cpu_per_gb": cpu / (nbytes / 1e9), "command": " ".join(cmd)}
 
 
+RESULT_SCRIPT = os.path.join(RUN_DIR, "result.sql")
+RESULT_ROW_BYTES = 1011     # a DataRow of one 1000-byte text column, on the wire
+
+
+def large_result(target, seconds, mb):
+    """One client, query after query, each answered with about MB megabytes
+    (rows of 1000 bytes): a report or an export, a one-way stream that ends
+    and then the next query."""
+    n = mb * 1000 * 1000 // RESULT_ROW_BYTES
+    with open(RESULT_SCRIPT, "w") as f:
+        f.write("SELECT repeat('x', 1000) FROM generate_series(1, %d);\n" % n)
+    r = pgbench(target, ["-M", "simple", "-f", RESULT_SCRIPT, "-c", "1", "-j", "1"], seconds)
+    gb = r["tx"] * n * RESULT_ROW_BYTES / 1e9
+    r.update(mb=mb, cpu_per_gb=r["cpu_s"] / gb if gb else None)
+    return r
+
+
 def latency(target, seconds):
     """One client, SELECT-only, every transaction's latency from pgbench's log."""
     prefix = os.path.join(RUN_DIR, "latency-%s" % target.name)
