@@ -5,17 +5,20 @@
  * as it lands wakes once per chunk: in make bench's COPY row that was about
  * 40,000 trips through epoll_wait per GB, and most of pgfront's CPU there
  * (bench/RESULTS.md). Once a direction has carried BULK_AFTER bytes while
- * the other said nothing (a one-way stream), its source socket gets a
- * receive low-water mark (SO_RCVLOWAT): the kernel then wakes the loop when
- * a big buffer's worth is waiting, when the receive window is nearly closed,
- * or when the peer closes, and not per chunk.
+ * the other said nothing (a one-way stream), and a read finds at least a
+ * small buffer's worth waiting (the sender is ahead), its source socket gets
+ * a receive low-water mark (SO_RCVLOWAT): the kernel then wakes the loop
+ * when a big buffer's worth is waiting, when the receive window is nearly
+ * closed, or when the peer closes, and not per chunk.
  *
  * The end of a stream is smaller than the mark and would wait: the session's
  * idle timer lowers the mark back to one byte once the source has been quiet
  * for BULK_QUIET. That is all a stream's last bytes can lose, and only a
- * stream of at least BULK_AFTER bytes. A conversation (a query, its answer)
- * never defers however large its messages: a byte in the other direction
- * starts the count again.
+ * stream of at least BULK_AFTER bytes. A sender that only paused (a
+ * descheduled backend) gets the mark again at its next large read; one
+ * that trickles small messages never does. A conversation (a query, its
+ * answer) never defers however large its messages: a byte in the other
+ * direction starts the count again.
  *
  * The mark belongs to the socket, not to the loop: a session moves to a
  * relay thread with it, and the new loop's idle timer lowers it.
@@ -55,7 +58,6 @@ static void undefer(struct relay_dir *d)
 	 * once a mark's worth is there, or with the peer's close. */
 	(void)setsockopt(d->in.fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
 	d->deferred = false;
-	d->burst = 0;
 }
 
 bool bulk_after_read(struct session *s, struct relay_dir *d, size_t n)
@@ -67,7 +69,7 @@ bool bulk_after_read(struct session *s, struct relay_dir *d, size_t n)
 	if (d->deferred)
 		return false;
 	d->burst = n >= BULK_AFTER - d->burst ? BULK_AFTER : d->burst + (uint32_t)n;
-	if (d->burst < BULK_AFTER)
+	if (d->burst < BULK_AFTER || n < RELAY_BUF_SIZE)
 		return false;
 	if (!defer(s->rl, d)) {
 		d->burst = 0;       /* ask again after as many bytes */

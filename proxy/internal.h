@@ -39,11 +39,12 @@
 /*
  * bulk.c: a direction that has carried this many bytes while the other said
  * nothing is a stream, and wakes its loop per big buffer; its last bytes
- * wait at most BULK_QUIET once the source is quiet. The smallest stream
- * that may lose that much lasts about 10 ms on loopback, longer on a
- * network (measured in bench/RESULTS.md).
+ * wait at most BULK_QUIET (1-2 ms with epoll's millisecond timeouts) once
+ * the source is quiet. The smallest stream that may lose that much lasts
+ * about 80 ms on loopback, longer on a network. At 4 MiB, 8 MB results
+ * saved no CPU and may have lost time (bench/RESULTS.md).
  */
-#define BULK_AFTER (4u << 20)
+#define BULK_AFTER (32u << 20)
 #define BULK_QUIET 0.001
 #define REFUSALS_MAX 256             /* clients being told why at once; then the oldest goes */
 #define REFUSAL_TIMEOUT 5.0          /* seconds to send a StartupMessage after an 'N' */

@@ -1,6 +1,6 @@
 """One-way streams (COPY, a large result) are read per big buffer (proxy/bulk.c).
 
-Once a direction has carried 4 MiB while the other said nothing, pgfront
+Once a direction has carried 32 MiB while the other said nothing, pgfront
 raises its source socket's receive low-water mark, so that the kernel wakes
 the loop per 64 KiB and not per chunk. These tests check what a client would
 notice if that went wrong: a stream that arrives incomplete, out of order, or
@@ -22,10 +22,10 @@ from helpers.stubs import pattern
 LISTEN = ("127.0.0.222", 6432)
 STATS = ("127.0.0.222", 7070)
 SERVER = "127.0.0.21"
-# Above the 4 MiB after which a stream defers. Its last TAIL bytes, fewer
+# Above the 32 MiB after which a stream defers. Its last TAIL bytes, fewer
 # than the mark, come on their own after a pause: they arrive only if
 # pgfront lowers the mark again.
-STREAM = 24 * 1024 * 1024 + 1000
+STREAM = 40 * 1024 * 1024 + 1000
 TAIL = 1000
 
 
@@ -98,12 +98,12 @@ def test_a_stream_from_the_client_arrives_whole_with_its_last_bytes(pgfront, htt
 
 
 def test_a_conversation_with_large_messages_is_never_deferred(pgfront, http_stub, tcp_server):
-    """10 MiB each way in 256 KiB messages, each answered before the next:
+    """40 MiB each way in 256 KiB messages, each answered before the next:
     neither direction is a stream, whatever the total."""
     start(pgfront, http_stub, tcp_server, "echo")
     with session() as c:
-        for i in range(40):
-            message = pattern(256 * 1024, seed=i)
+        for i in range(160):
+            message = pattern(256 * 1024, seed=i % 8)
             c.sendall(message)
             assert read_exactly(c, len(message)) == message
     assert deferrals() == 0
