@@ -77,6 +77,8 @@ static int setup(void **state)
 	snap->thread_sessions[1] = 4;
 	snap->thread_sessions_total[0] = 30;
 	snap->thread_sessions_total[1] = 7;
+	snap->thread_bulk_deferrals[0] = 2;
+	snap->thread_bulk_deferrals[1] = 5;
 	strcpy(snap->uri, "/");
 	snap->refresh_s = 5;
 	snap->admin = true;
@@ -331,8 +333,9 @@ static void test_json(void **state)
 	(void)state;
 	assert_non_null(strstr(json, "{\"pgfront\":{\"version\":\"9.8.7\",\"pid\":4242,"
 	                              "\"uptime_s\":3725.000,\"maxconn\":200,\"connections\":7,"
-	                              "\"threads\":[{\"sessions\":3,\"sessions_total\":30},"
-	                              "{\"sessions\":4,\"sessions_total\":7}]}"));
+	                              "\"threads\":[{\"sessions\":3,\"sessions_total\":30,"
+	                              "\"bulk_deferrals\":2},"
+	                              "{\"sessions\":4,\"sessions_total\":7,\"bulk_deferrals\":5}]}"));
 	assert_non_null(strstr(json, "\"name\":\"postgres_read\",\"binds\":[\"*:5433\","
 	                             "\"[::]:5433\"],\"balance\":\"roundrobin\""));
 	assert_non_null(strstr(json, "\"name\":\"pg2\",\"address\":\"198.18.145.2:5432\","
@@ -374,6 +377,9 @@ static void test_metrics(void **state)
 	                             "pgfront_thread_sessions{thread=\"1\"} 4\n"));
 	assert_non_null(strstr(text, "pgfront_thread_sessions_total{thread=\"0\"} 30\n"
 	                             "pgfront_thread_sessions_total{thread=\"1\"} 7\n"));
+	assert_non_null(strstr(text, "# TYPE pgfront_thread_bulk_deferrals_total counter\n"
+	                             "pgfront_thread_bulk_deferrals_total{thread=\"0\"} 2\n"
+	                             "pgfront_thread_bulk_deferrals_total{thread=\"1\"} 5\n"));
 	assert_non_null(strstr(text, "pgfront_server_up{listener=\"postgres_write\","
 	                             "server=\"pg1\"} 1\n"));
 	assert_non_null(strstr(text, "pgfront_server_up{listener=\"postgres_write\","
