@@ -85,11 +85,16 @@ RESULT_SCRIPT = os.path.join(RUN_DIR, "result.sql")
 RESULT_ROW_BYTES = 1011     # a DataRow of one 1000-byte text column, on the wire
 
 
+def result_rows(mb):
+    """Rows of the large-result query whose answer is about MB megabytes."""
+    return mb * 1000 * 1000 // RESULT_ROW_BYTES
+
+
 def large_result(target, seconds, mb):
     """One client, query after query, each answered with about MB megabytes
     (rows of 1000 bytes): a report or an export, a one-way stream that ends
     and then the next query."""
-    n = mb * 1000 * 1000 // RESULT_ROW_BYTES
+    n = result_rows(mb)
     with open(RESULT_SCRIPT, "w") as f:
         f.write("SELECT repeat('x', 1000) FROM generate_series(1, %d);\n" % n)
     r = pgbench(target, ["-M", "simple", "-f", RESULT_SCRIPT, "-c", "1", "-j", "1"], seconds)
