@@ -245,7 +245,10 @@ static inline struct session *member_first(const struct proxy_member *m)
 void listener_track_primaries(struct proxy_listener *l);
 void listener_suspect_server(struct proxy_listener *l, int member, const char *why);
 void listener_close_binds(struct proxy_listener *l);
-int listener_bind_addr(const struct conf_addr *addr, char *err, size_t errlen);
+int listener_bind_addr(const struct conf_addr *addr, const struct sockopt_keepalive *ka,
+                       char *err, size_t errlen);
+int listener_client_sockopts(int fd, const struct sockopt_keepalive *ka, char *err,
+                             size_t errlen);
 void listener_init_watchers(struct proxy_listener *l);
 void listener_start_accepting(struct proxy_listener *l);
 void listener_free(struct proxy_listener *l);
@@ -266,7 +269,8 @@ bool listener_hold_for_retry(struct session *s);
 struct session *queue_first(const struct proxy_listener *l);
 
 /* session.c */
-struct session *session_new(struct proxy_listener *l, int client_fd, const char *client);
+struct session *session_new(struct proxy_listener *l, const struct conf_addr *bind,
+                            int client_fd, const char *client);
 void session_admit(struct session *s);
 void session_forget(struct session *s);
 void session_end(struct session *s, enum session_end why);

@@ -104,7 +104,8 @@ static int prepare(struct proxy *proxy, const struct conf *conf, struct plan *pl
 		for (int b = 0; b < nl->nbinds; b++) {
 			if (old_fd(proxy, &nl->binds[b]))
 				continue;
-			plan->fds[i][b] = listener_bind_addr(&nl->binds[b], why, sizeof why);
+			plan->fds[i][b] = listener_bind_addr(&nl->binds[b], &nl->keepalive, why,
+			                                     sizeof why);
 			if (plan->fds[i][b] < 0) {
 				snprintf(err, errlen, "cannot bind %s to %s:%u: %s", nl->name,
 				         nl->binds[b].host, nl->binds[b].port, why);
@@ -161,6 +162,19 @@ static void close_removed(struct proxy *proxy, const struct conf *conf, struct p
 	}
 }
 
+/* A socket that stays gives its new listener's keepalive to the clients it
+ * accepts from now on. Failing here cannot undo the reload: it is said, and
+ * those clients go without (as a server connection would). */
+static void renew_client_sockopts(int fd, const struct conf_listener *l,
+                                  const struct conf_addr *addr)
+{
+	char err[96];
+
+	if (listener_client_sockopts(fd, &l->keepalive, err, sizeof err) < 0)
+		log_warning("reload: %s: %s:%u: %s; its new clients go without it", l->name,
+		            addr->host, addr->port, err);
+}
+
 /* Moves the sockets that stay into the plan, and closes those that go. */
 static void hand_over_sockets(struct proxy *proxy, const struct conf *conf, struct plan *plan)
 {
@@ -175,6 +189,8 @@ static void hand_over_sockets(struct proxy *proxy, const struct conf *conf, stru
 			if (fd) {
 				plan->fds[i][b] = *fd;
 				*fd = -1;   /* no longer the old listener's to close */
+				renew_client_sockopts(plan->fds[i][b], &conf->listeners[i],
+				                      &conf->listeners[i].binds[b]);
 			}
 		}
 	}

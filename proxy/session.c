@@ -38,12 +38,25 @@ const char *session_end_name(enum session_end why)
 	return end_names[why];
 }
 
-static void keep_local_address(struct session *s)
+static bool is_wildcard(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+	return true;                /* not ours to interpret: ask the kernel */
+}
+
+/* The address the client connected to: the bind's own, unless that is a
+ * wildcard (only then is a getsockname() needed). */
+static void keep_local_address(struct session *s, const struct conf_addr *bind)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
 
-	if (getsockname(s->client_fd, (struct sockaddr *)&ss, &len) < 0)
+	if (!is_wildcard(&bind->ss))
+		ss = bind->ss;
+	else if (getsockname(s->client_fd, (struct sockaddr *)&ss, &len) < 0)
 		return;                 /* AF_UNSPEC: no VIP move concerns it */
 	s->local_family = ss.ss_family;
 	if (ss.ss_family == AF_INET)
@@ -53,7 +66,8 @@ static void keep_local_address(struct session *s)
 		       sizeof(struct in6_addr));
 }
 
-struct session *session_new(struct proxy_listener *l, int client_fd, const char *client)
+struct session *session_new(struct proxy_listener *l, const struct conf_addr *bind,
+                            int client_fd, const char *client)
 {
 	struct session *s = calloc(1, sizeof *s);
 
@@ -74,7 +88,7 @@ struct session *session_new(struct proxy_listener *l, int client_fd, const char 
 	s->started = ev_now(l->proxy->loop);
 	s->last_client = s->last_server = s->started;
 	snprintf(s->client, sizeof s->client, "%s", client);
-	keep_local_address(s);
+	keep_local_address(s, bind);
 	ev_init(&s->timer, NULL);
 	s->timer.data = s;
 	return s;

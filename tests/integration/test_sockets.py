@@ -1,7 +1,9 @@
 """The sockets pgfront sets up: every socket option's result is checked (a
-failed IPV6_V6ONLY on a bind is an error, a failed TCP_NODELAY on a session
-is logged and the session goes on), and TCP keepalive on both sides of a
-session, read back from the kernel with ss, finds a client whose host died.
+failed IPV6_V6ONLY or TCP_NODELAY on a bind is an error, a failed TCP_NODELAY
+on a server connection is logged and the session goes on), and TCP keepalive
+on both sides of a session, read back from the kernel with ss, finds a client
+whose host died. Client sockets get their options from the listening socket
+(Linux copies them at accept): a reload gives a kept socket the new ones.
 
 Faults are injected with tests/shim/libfault.so (LD_PRELOAD, see its
 header); the dead client is a network namespace whose link goes down.
@@ -102,17 +104,30 @@ def test_a_failed_bind_option_on_reload_changes_nothing(shimmed, http_stub, tcp_
         echo_once(c)                              # and the old bind still serves
 
 
+def test_a_failed_tcp_nodelay_on_a_bind_is_an_error(tmp_path):
+    """Every client of the bind would go without it: pgfront refuses to start."""
+    rc, out = run_with_shim(tmp_path, config(), {"PGFRONT_FAULT_SETSOCKOPT": "TCP_NODELAY"})
+    assert rc == 1, out
+    assert "cannot bind front to 127.0.0.222:6432: setsockopt TCP_NODELAY" in out, out
+
+
 def test_a_failed_tcp_nodelay_is_logged_and_the_session_goes_on(shimmed, http_stub,
-                                                                tcp_server):
+                                                                tcp_server, tmp_path):
+    """On a server connection, made after the bind: the session relays as
+    well without it, and the failure is said."""
     http_stub("127.0.0.21")
     tcp_server("127.0.0.21", 5432)
-    pf = shimmed(config(), PGFRONT_FAULT_SETSOCKOPT="TCP_NODELAY")
+    flag = tmp_path / "fail-now"
+    pf = shimmed(config(), PGFRONT_FAULT_SETSOCKOPT="TCP_NODELAY",
+                 PGFRONT_FAULT_WHILE=str(flag))
+    flag.write_text("")
     for _ in range(20):
         with client() as c:
             echo_once(c)
-    said = re.findall(r"front: (127\.0\.0\.1:\d+|db): setsockopt TCP_NODELAY: Protocol not "
+    said = re.findall(r"front: (\S+): setsockopt TCP_NODELAY: Protocol not "
                       r"available; the session goes on without it", pf.log())
-    assert 1 <= len(said) <= 6, pf.log()          # 40 failures, rate-limited to 5 per 10 s
+    assert 1 <= len(said) <= 6, pf.log()          # 20 failures, rate-limited to 5 per 10 s
+    assert set(said) == {"db"}, said
 
 
 # -- TCP keepalive ------------------------------------------------------------
@@ -127,9 +142,10 @@ def keepalive_timers(ss_out, local=None, peer=None):
             continue
         if (local and fields[3] != local) or (peer and fields[4] != peer):
             continue
-        m = re.search(r"timer:\(keepalive,([\d.]+)(ms|sec|min)", line)
+        m = re.search(r"timer:\(keepalive,([^,]+),", line)     # "59sec", "1min39sec", "780ms"
         timers.append(None if not m else
-                      float(m.group(1)) * {"ms": 0.001, "sec": 1, "min": 60}[m.group(2)])
+                      sum(float(n) * {"ms": 0.001, "sec": 1, "min": 60}[unit]
+                          for n, unit in re.findall(r"([\d.]+)(ms|sec|min)", m.group(1))))
     return timers
 
 
@@ -142,6 +158,65 @@ def test_keepalive_is_off_when_asked(pgfront, http_stub, tcp_server):
         out = subprocess.run(["ss", "-tno"], capture_output=True, text=True).stdout
         assert keepalive_timers(out, local="%s:%d" % LISTEN) == [None], out
         assert keepalive_timers(out, peer="127.0.0.21:5432") == [None], out
+
+
+def client_keepalive(local_port):
+    """The keepalive timer of pgfront's end of the session whose client is
+    at 127.0.0.1:LOCAL_PORT (seconds left, or None)."""
+    out = subprocess.run(["ss", "-tno"], capture_output=True, text=True).stdout
+    timers = keepalive_timers(out, local="%s:%d" % LISTEN, peer="127.0.0.1:%d" % local_port)
+    assert len(timers) == 1, out
+    return timers[0]
+
+
+def test_a_reload_gives_new_clients_the_new_keepalive(pgfront, http_stub, tcp_server):
+    """The listening socket stays across the reload and carries the options
+    its clients get: new ones get the new keepalive, the old keep theirs."""
+    http_stub("127.0.0.21")
+    tcp_server("127.0.0.21", 5432)
+    def reload(cfg):
+        with open(pf.config_path, "w") as f:
+            f.write(render(cfg))
+        mark = pf.log_mark()
+        pf.send_signal(signal.SIGHUP)
+        pf.wait_log(r"reload: \S+ applied", since=mark)
+
+    pf = pgfront(config(glob={"tcp_keepidle": "100s"}), wait_log=r"front/db: \w+ -> UP")
+    with client() as before:
+        echo_once(before)
+        assert 90 < client_keepalive(before.getsockname()[1]) <= 100
+        reload(config(glob={"tcp_keepidle": "100s"}, listen={"tcp_keepidle": "10s"}))
+        with client() as after:
+            echo_once(after)
+            assert 0 < client_keepalive(after.getsockname()[1]) <= 10
+            assert 80 < client_keepalive(before.getsockname()[1]) <= 100
+        reload(config(listen={"tcp_keepalive": "off"}))
+        with client() as off:
+            echo_once(off)
+            assert client_keepalive(off.getsockname()[1]) is None
+        echo_once(before)
+
+
+def test_a_failed_option_on_a_kept_bind_is_logged_and_the_reload_goes_on(
+        shimmed, http_stub, tcp_server, tmp_path):
+    http_stub("127.0.0.21")
+    tcp_server("127.0.0.21", 5432)
+    flag = tmp_path / "fail-now"
+    pf = shimmed(config(), PGFRONT_FAULT_SETSOCKOPT="TCP_KEEPIDLE",
+                 PGFRONT_FAULT_WHILE=str(flag))
+    with client() as c:
+        echo_once(c)
+        flag.write_text("")
+        with open(pf.config_path, "a") as f:
+            f.write("tcp_keepidle = 30s\n")     # the last section is [listen front]
+        mark = pf.log_mark()
+        pf.send_signal(signal.SIGHUP)
+        pf.wait_log(r"reload: front: 127\.0\.0\.222:6432: setsockopt TCP_KEEPIDLE: Protocol "
+                    r"not available; its new clients go without it", since=mark)
+        pf.wait_log(r"reload: \S+ applied", since=mark)
+        echo_once(c)                              # the session is untouched
+        with client() as new:
+            echo_once(new)                        # and the bind still serves
 
 
 # A stub node on the balancer's loopback: Patroni's API answering 200 and
