@@ -64,8 +64,10 @@ static bool classify(struct session *s)
 	uint32_t len;
 	enum pg_startup_kind kind = pg_first_packet(in->head, in->have, &len);
 
-	if (kind == PG_STARTUP_INCOMPLETE)
+	if (kind == PG_STARTUP_INCOMPLETE) {
+		assert(in->have < sizeof in->head);   /* a whole header always classifies */
 		return false;
+	}
 	if (kind == PG_STARTUP_INVALID) {
 		invalid(s);
 		return false;
@@ -110,31 +112,39 @@ static void complete(struct session *s)
 	listener_dispatch(s);
 }
 
-/* recv's three outcomes, then as much of the packet as it brought. */
+/* recv's three outcomes, then as much of the packet as it brought. Once the
+ * header gives the length, the rest is read at once: a client sends its
+ * packet in one write, and another trip through the loop would cost a
+ * wakeup per connection. */
 static void login_readable_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct session *s = w->data;
 	struct login *in = s->login;
-	uint8_t *at = in->packet ? in->packet + in->have : in->head + in->have;
-	size_t want = in->packet ? in->len - in->have : sizeof in->head - in->have;
-	ssize_t n = recv(s->client_fd, at, want, 0);
 
 	(void)loop;
 	(void)revents;
-	if (n == 0) {
-		session_end(s, SESSION_END_CLIENT_CLOSED);
-		return;
+	for (;;) {
+		uint8_t *at = in->packet ? in->packet + in->have : in->head + in->have;
+		size_t want = in->packet ? in->len - in->have : sizeof in->head - in->have;
+		ssize_t n = recv(s->client_fd, at, want, 0);
+
+		if (n == 0) {
+			session_end(s, SESSION_END_CLIENT_CLOSED);
+			return;
+		}
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				session_end(s, SESSION_END_CLIENT_ERROR);
+			return;
+		}
+		in->have += (uint32_t)n;
+		if (!in->packet && !classify(s))
+			return;
+		if (in->have == in->len) {
+			complete(s);
+			return;
+		}
 	}
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			session_end(s, SESSION_END_CLIENT_ERROR);
-		return;
-	}
-	in->have += (uint32_t)n;
-	if (!in->packet && !classify(s))
-		return;
-	if (in->have == in->len)
-		complete(s);
 }
 
 /* What the sessions leave of the two descriptors planned per client. */
