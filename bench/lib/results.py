@@ -177,6 +177,38 @@ def scaling_ci_lines(res):
             " distribution-free]: %s." % (n, "; ".join(parts))]
 
 
+# The PostgreSQL rows that run as short rounds (bench/run ROUND_ROWS), and
+# the two ratios of each that say whether pgfront is ahead of HAProxy.
+ROUND_RATIOS = (("select", "select-only", (("TPS", "tps"), ("CPU per tx", "cpu_per_1000"))),
+                ("tpcb", "TPC-B", (("TPS", "tps"), ("CPU per tx", "cpu_per_1000"))),
+                ("connect", "connection per tx", (("TPS", "tps"),
+                                                  ("CPU per tx", "cpu_per_1000"))),
+                ("result", "large results", (("queries/s", "tps"), ("CPU per GB", "cpu_per_gb"))))
+
+
+def round_ci_lines(res):
+    """pgfront over HAProxy on the PostgreSQL rows run as rounds: the median
+    of the paired rounds with a 95 % CI of the median, per row and ratio."""
+    parts, counts = [], set()
+    for row, name, fields in ROUND_RATIOS:
+        sec = res.get(row, {})
+        said = []
+        for label, field in fields:
+            ratios = stats.paired_ratios([r.get(field) for r in sec.get("pgfront", [])],
+                                         [r.get(field) for r in sec.get("haproxy", [])])
+            ci = stats.median_ci(ratios)
+            if ci is not None:
+                said.append("%s %s" % (label, fmt_stat("{:.2f}", ci)))
+                counts.add(len([r for r in ratios if r is not None]))
+        if said:
+            parts.append("%s: %s" % (name, ", ".join(said)))
+    if not parts:
+        return []
+    n = "%d" % counts.pop() if len(counts) == 1 else "the"
+    return ["pgfront / HAProxy on the PostgreSQL rows, the median of %s paired rounds [95 %% CI"
+            " of the median, distribution-free]: %s." % (n, "; ".join(parts))]
+
+
 def projection_lines(res, cores=(4, 8, 16)):
     """What an N-core balancer would sustain from the proxy CPU per tx
     measured at two threads: a paper figure, its assumption stated."""
@@ -242,8 +274,8 @@ def table_lines(rows):
     return lines
 
 
-LEGEND = ("Cells: median of the runs (min–max over the runs); ratios: run i of pgfront over run i"
-          " of the other, median (min–max). Latency rows: the percentile of all the slices'"
+LEGEND = ("Cells: median of the runs or rounds (min–max over them); ratios: run (round) i of"
+          " pgfront over run (round) i of the other, median (min–max). Latency rows: the percentile of all the slices'"
           " transactions pooled [95 % confidence interval, bootstrap over the rounds of"
           " interleaved slices]; an interval holding 1.00 (ratio) or 0 (difference) is no"
           " evidence of a difference. \"(behind)\": pgfront's median (latency: pooled) ratio"

@@ -235,6 +235,28 @@ def test_scaling_ci_lines():
     assert results.scaling_ci_lines({"scaling": {k: v[:3] for k, v in res["scaling"].items()}}) == []
 
 
+def test_round_ci_lines():
+    def runs(tps, cpu, field="cpu_per_1000"):
+        return [{"tps": t, field: c} for t, c in zip(tps, cpu)]
+    n = 9
+    res = {"select": {"direct": runs([200] * n, [None] * n),
+                      "pgfront": runs([100 + i for i in range(n)], [0.08] * n),
+                      "haproxy": runs([100] * n, [0.10] * n)},
+           "result": {"pgfront": runs([10] * n, [0.5] * n, "cpu_per_gb"),
+                      "haproxy": runs([10] * (n - 1) + [None], [1.0] * n, "cpu_per_gb")}}
+    line, = results.round_ci_lines({"select": res["select"]})
+    assert line.startswith("pgfront / HAProxy on the PostgreSQL rows, the median of 9 paired"
+                           " rounds [95 % CI of the median"), line
+    assert line.endswith(": select-only: TPS 1.04 [1.01, 1.07], CPU per tx 0.80 [0.80, 0.80]."), line
+    # A hole in one run leaves 8 pairs there: no single count is claimed.
+    line, = results.round_ci_lines(res)
+    assert "the median of the paired rounds" in line, line
+    assert "; large results: queries/s 1.00 [1.00, 1.00], CPU per GB 0.50 [0.50, 0.50]." in line
+    assert "TPC-B" not in line
+    short = {"select": {k: v[:5] for k, v in res["select"].items()}}
+    assert results.round_ci_lines(short) == []          # 5 pairs: no 95 % CI
+
+
 def test_fmt_stat():
     assert results.fmt_stat("{:.0f}", Stat(5, 5, 5, "range")) == "5"
     assert results.fmt_stat("{:.0f}", Stat(5, 4, 6, "range")) == "5 (4–6)"
