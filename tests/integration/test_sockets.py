@@ -83,20 +83,28 @@ def test_a_failed_so_reuseaddr_is_a_bind_error(tmp_path):
     assert "cannot bind front to 127.0.0.222:6432: setsockopt SO_REUSEADDR" in out, out
 
 
+def reload_failing(shimmed, tmp_path, option, line):
+    """pgfront with a session open, then reloaded with LINE added to [listen
+    front] while setsockopt of OPTION fails: (pgfront, the session's client
+    socket, the log mark from before the reload)."""
+    flag = tmp_path / "fail-now"
+    pf = shimmed(config(), PGFRONT_FAULT_SETSOCKOPT=option, PGFRONT_FAULT_WHILE=str(flag))
+    c = client()
+    echo_once(c)
+    flag.write_text("")
+    with open(pf.config_path, "a") as f:
+        f.write(line + "\n")                     # the last section is [listen front]
+    mark = pf.log_mark()
+    pf.send_signal(signal.SIGHUP)
+    return pf, c, mark
+
+
 def test_a_failed_bind_option_on_reload_changes_nothing(shimmed, http_stub, tcp_server,
                                                         tmp_path):
     http_stub("127.0.0.21")
     tcp_server("127.0.0.21", 5432)
-    flag = tmp_path / "fail-now"
-    pf = shimmed(config(), PGFRONT_FAULT_SETSOCKOPT="IPV6_V6ONLY",
-                 PGFRONT_FAULT_WHILE=str(flag))
-    with client() as c:
-        echo_once(c)
-        flag.write_text("")
-        with open(pf.config_path, "a") as f:
-            f.write("bind = [::1]:6433\n")       # the last section is [listen front]
-        mark = pf.log_mark()
-        pf.send_signal(signal.SIGHUP)
+    pf, c, mark = reload_failing(shimmed, tmp_path, "IPV6_V6ONLY", "bind = [::1]:6433")
+    with c:
         pf.wait_log(r"reload: .*setsockopt IPV6_V6ONLY: Protocol not available; running on "
                     r"with the previous configuration", since=mark)
         echo_once(c)                              # the session is untouched
@@ -201,16 +209,8 @@ def test_a_failed_option_on_a_kept_bind_is_logged_and_the_reload_goes_on(
         shimmed, http_stub, tcp_server, tmp_path):
     http_stub("127.0.0.21")
     tcp_server("127.0.0.21", 5432)
-    flag = tmp_path / "fail-now"
-    pf = shimmed(config(), PGFRONT_FAULT_SETSOCKOPT="TCP_KEEPIDLE",
-                 PGFRONT_FAULT_WHILE=str(flag))
-    with client() as c:
-        echo_once(c)
-        flag.write_text("")
-        with open(pf.config_path, "a") as f:
-            f.write("tcp_keepidle = 30s\n")     # the last section is [listen front]
-        mark = pf.log_mark()
-        pf.send_signal(signal.SIGHUP)
+    pf, c, mark = reload_failing(shimmed, tmp_path, "TCP_KEEPIDLE", "tcp_keepidle = 30s")
+    with c:
         pf.wait_log(r"reload: front: 127\.0\.0\.222:6432: setsockopt TCP_KEEPIDLE: Protocol "
                     r"not available; its new clients go without it", since=mark)
         pf.wait_log(r"reload: \S+ applied", since=mark)
