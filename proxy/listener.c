@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,7 +113,10 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		int fd = accept4(w->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd >= 0) {
-			accept_client(l, &l->conf->binds[w - l->accept_watchers], fd, &ss);
+			ptrdiff_t b = w - l->accept_watchers;   /* which bind accepted it */
+
+			assert(b >= 0 && b < l->conf->nbinds);
+			accept_client(l, &l->conf->binds[b], fd, &ss);
 			continue;
 		}
 		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
