@@ -187,16 +187,29 @@ static void vrrp_changed(void *arg, const struct vrrp_change *change)
 	}
 }
 
+/*
+ * A signal whose watcher has stopped gets back its default action (libev
+ * restores it), and for SIGTERM, SIGINT, SIGHUP and SIGUSR1 that is to die.
+ * Once a stop is under way, one more must change nothing: Ctrl-C reaches
+ * pgfront and whatever started it, which may pass it on as SIGTERM, and
+ * pgfront would be killed halfway, with exit status 143 rather than 0.
+ */
+static void stop_watching_signal(struct ev_loop *loop, ev_signal *w)
+{
+	ev_signal_stop(loop, w);
+	signal(w->signum, SIG_IGN);
+}
+
 static void stop_now(struct daemon *d)
 {
 	sdnotify_stopping("closing listeners and sessions");
 	sdnotify_watchdog_stop(d->loop);
 	stats_stop(d->stats);
 	d->stats = NULL;
-	ev_signal_stop(d->loop, &d->sigterm);
-	ev_signal_stop(d->loop, &d->sigint);
-	ev_signal_stop(d->loop, &d->sighup);
-	ev_signal_stop(d->loop, &d->sigusr1);
+	stop_watching_signal(d->loop, &d->sigterm);
+	stop_watching_signal(d->loop, &d->sigint);
+	stop_watching_signal(d->loop, &d->sighup);
+	stop_watching_signal(d->loop, &d->sigusr1);
 	ev_timer_stop(d->loop, &d->soft_stop);
 	/* Priority 0 first: the other balancer takes the VIP after Skew_Time,
 	 * counted from now rather than from after hundreds of sessions closed. */
@@ -240,8 +253,8 @@ static void soft_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	int left;
 
 	(void)revents;
-	ev_signal_stop(loop, &d->sigusr1);
-	ev_signal_stop(loop, &d->sighup);
+	stop_watching_signal(loop, &d->sigusr1);
+	stop_watching_signal(loop, &d->sighup);
 	left = proxy_stop_accepting(d->proxy);
 	if (limit)
 		d->soft_stop_deadline = ev_now(loop) + (double)limit / 1e6;

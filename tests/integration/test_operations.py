@@ -157,3 +157,25 @@ def test_soft_stop_is_bounded_by_hard_stop_after(pgfront, nodes):
     assert closed_by_peer(open_session)
     assert "soft stop: hard_stop_after reached, closing 1 session(s)" in p.log()
     open_session.close()
+
+
+def test_a_second_stop_signal_lets_the_first_finish(pgfront, nodes):
+    """Ctrl-C in a terminal reaches pgfront and whatever started it, which
+    may pass it on as SIGTERM (scripts/demo does): the stop already under
+    way finishes, closing the sessions, and pgfront exits 0, not killed."""
+    p = pgfront(config({"n1": nodes["n1"]}, {"a": (PORT_A, ["n1"])}))
+    p.wait_log(r"a/n1: INIT -> UP")
+    open_sessions = [session(PORT_A) for _ in range(20)]
+    p.send_signal(signal.SIGINT)
+    p.wait_log(r"signal 2: closing listeners and sessions")
+    for _ in range(20):
+        p.send_signal(signal.SIGTERM)
+        if p.proc.poll() is not None:
+            break
+        time.sleep(0.001)
+    p.proc.wait(5)
+    assert p.stop() == 0, p.log()              # not -15: killed by a SIGTERM
+    assert "pgfront stopped" in p.log()
+    for c in open_sessions:
+        assert closed_by_peer(c)
+        c.close()
