@@ -137,7 +137,7 @@ int conf_parse_host(const char *text, char *out, size_t size, const char **why)
 	return 0;
 }
 
-static bool is_any(const struct conf_addr *a)
+bool conf_addr_is_any(const struct conf_addr *a)
 {
 	if (a->ss.ss_family == AF_INET)
 		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr == htonl(INADDR_ANY);
@@ -164,7 +164,7 @@ int conf_addr_overlap(const struct conf_addr *a, const struct conf_addr *b)
 		return 0;
 	if (same_host(a, b))
 		return 1;
-	return is_any(a) || is_any(b) ? 2 : 0;
+	return conf_addr_is_any(a) || conf_addr_is_any(b) ? 2 : 0;
 }
 
 void conf_addr_format(const struct conf_addr *a, char *buf, size_t size)

@@ -167,6 +167,9 @@ int conf_load(const char *path, struct conf *conf, struct conf_errors *errors);
 int conf_load_string(const char *name, const char *text, struct conf *conf,
                      struct conf_errors *errors);
 
+/* The wildcard of its family ("*" or "[::]"): a bind to every address. */
+bool conf_addr_is_any(const struct conf_addr *a);
+
 /* Parses "4s", "250ms", "30m"... into microseconds; a bare number is an error. */
 int conf_parse_duration(const char *text, uint64_t *us, const char **why);
 

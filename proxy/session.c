@@ -38,15 +38,6 @@ const char *session_end_name(enum session_end why)
 	return end_names[why];
 }
 
-static bool is_wildcard(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
-	if (ss->ss_family == AF_INET6)
-		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
-	return true;                /* not ours to interpret: ask the kernel */
-}
-
 /* The address the client connected to: the bind's own, unless that is a
  * wildcard (only then is a getsockname() needed). */
 static void keep_local_address(struct session *s, const struct conf_addr *bind)
@@ -54,7 +45,7 @@ static void keep_local_address(struct session *s, const struct conf_addr *bind)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
 
-	if (!is_wildcard(&bind->ss))
+	if (!conf_addr_is_any(bind))
 		ss = bind->ss;
 	else if (getsockname(s->client_fd, (struct sockaddr *)&ss, &len) < 0)
 		return;                 /* AF_UNSPEC: no VIP move concerns it */
