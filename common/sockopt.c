@@ -48,3 +48,10 @@ int sockopt_keepalive(int fd, const struct sockopt_keepalive *ka, char *err, siz
 		return -1;
 	return 0;
 }
+
+int sockopt_session(int fd, const struct sockopt_keepalive *ka, char *err, size_t errlen)
+{
+	if (sockopt_nodelay(fd, err, errlen) < 0 || sockopt_keepalive(fd, ka, err, errlen) < 0)
+		return -1;
+	return 0;
+}

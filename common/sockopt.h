@@ -31,4 +31,9 @@ int sockopt_nodelay(int fd, char *err, size_t errlen);
 /* SO_KEEPALIVE, and with it the three timers; off clears SO_KEEPALIVE. */
 int sockopt_keepalive(int fd, const struct sockopt_keepalive *ka, char *err, size_t errlen);
 
+/* Both of the above: what a session's socket carries, set on a server
+ * connection, or on a listening socket for the clients it accepts (Linux
+ * copies them into every accepted socket). */
+int sockopt_session(int fd, const struct sockopt_keepalive *ka, char *err, size_t errlen);
+
 #endif

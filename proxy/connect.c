@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/sockopt.h"
 #include "proxy/internal.h"
 
 static struct log_ratelimit connect_errors_rl = { .period = 10, .burst = 10 };
@@ -27,6 +28,23 @@ static const struct conf_member *member_conf(const struct session *s, int member
 static const struct conf_server *server_conf(const struct session *s, int member)
 {
 	return &s->proxy->conf->servers[member_conf(s, member)->server];
+}
+
+/*
+ * A server connection gets TCP_NODELAY and the listener's keepalive. A
+ * failure does not end the session (it relays as well without them) but is
+ * said, rate-limited: without keepalive a dead server holds the session
+ * until timeout_server.
+ */
+static void server_sockopts(struct session *s, int fd, int member)
+{
+	static struct log_ratelimit rl = { .period = 10, .burst = 5 };
+	const struct proxy_listener *l = s->listener;
+	char err[96];
+
+	if (sockopt_session(fd, &l->conf->keepalive, err, sizeof err) < 0)
+		log_limited(&rl, LOG_LEVEL_WARNING, "%s: %s: %s; the session goes on without it",
+		            l->conf->name, server_conf(s, member)->name, err);
 }
 
 static void connect_failed(struct session *s, const char *why)
@@ -116,7 +134,7 @@ void connect_start(struct session *s, int member)
 		connect_failed(s, strerror(errno));
 		return;
 	}
-	proxy_session_sockopts(s->listener, fd, server_conf(s, member)->name);
+	server_sockopts(s, fd, member);
 	if (connect(fd, (const struct sockaddr *)&addr->ss, addr->len) == 0) {
 		connected(s);
 		return;

@@ -247,12 +247,9 @@ void listener_suspect_server(struct proxy_listener *l, int member, const char *w
 void listener_close_binds(struct proxy_listener *l);
 int listener_bind_addr(const struct conf_addr *addr, const struct sockopt_keepalive *ka,
                        char *err, size_t errlen);
-int listener_client_sockopts(int fd, const struct sockopt_keepalive *ka, char *err,
-                             size_t errlen);
 void listener_init_watchers(struct proxy_listener *l);
 void listener_start_accepting(struct proxy_listener *l);
 void listener_free(struct proxy_listener *l);
-void proxy_session_sockopts(struct proxy_listener *l, int fd, const char *peer);
 
 /* fdlimit.c: global maxconn, or fewer if the open-files limit says so. */
 int proxy_client_limit(const struct proxy *proxy);

@@ -65,7 +65,7 @@ static void format_peer(const struct sockaddr_storage *ss, char *out, size_t len
 /* The client logs in first (login.c): [global] maxconn is checked once its
  * first packet is whole, when it would take a server. Its socket has
  * TCP_NODELAY and the listener's keepalive already: Linux copies them from
- * the listening socket (listener_client_sockopts). */
+ * the listening socket (listener_bind_addr). */
 static void accept_client(struct proxy_listener *l, const struct conf_addr *bind, int fd,
                           const struct sockaddr_storage *ss)
 {
@@ -131,39 +131,13 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 /*
- * A server connection gets TCP_NODELAY and the listener's keepalive. A
- * failure does not end the session (it relays as well without them) but is
- * said, rate-limited: without keepalive a dead server holds the session
- * until timeout_server.
+ * Every client socket of the listener gets TCP_NODELAY and its keepalive
+ * from the listening socket: an accepted socket is a copy of it
+ * (sk_clone_lock), with its keepalive timer running. That is five system
+ * calls fewer per connection than setting them after accept. A client
+ * already in the accept queue keeps what was set when its handshake
+ * completed; a reload sets them again on the sockets it keeps (reload.c).
  */
-void proxy_session_sockopts(struct proxy_listener *l, int fd, const char *peer)
-{
-	static struct log_ratelimit rl = { .period = 10, .burst = 5 };
-	char err[96];
-
-	if (sockopt_nodelay(fd, err, sizeof err) < 0 ||
-	    sockopt_keepalive(fd, &l->conf->keepalive, err, sizeof err) < 0) {
-		log_limited(&rl, LOG_LEVEL_WARNING, "%s: %s: %s; the session goes on without it",
-		            l->conf->name, peer, err);
-	}
-}
-
-/*
- * What every client socket of the listener gets, set once on the listening
- * socket: an accepted socket is a copy of it (sk_clone_lock), TCP_NODELAY
- * and the keepalive settings included, with its keepalive timer running.
- * That is five system calls fewer per connection than setting them after
- * accept. A client already in the accept queue keeps what was set when its
- * handshake completed.
- */
-int listener_client_sockopts(int fd, const struct sockopt_keepalive *ka, char *err,
-                             size_t errlen)
-{
-	if (sockopt_nodelay(fd, err, errlen) < 0 || sockopt_keepalive(fd, ka, err, errlen) < 0)
-		return -1;
-	return 0;
-}
-
 int listener_bind_addr(const struct conf_addr *addr, const struct sockopt_keepalive *ka,
                        char *err, size_t errlen)
 {
@@ -175,7 +149,7 @@ int listener_bind_addr(const struct conf_addr *addr, const struct sockopt_keepal
 	}
 	/* A VIP that VRRP has not put on this host yet can still be bound (freebind). */
 	if (sockopt_listening(fd, addr->ss.ss_family, true, err, errlen) < 0 ||
-	    listener_client_sockopts(fd, ka, err, errlen) < 0) {
+	    sockopt_session(fd, ka, err, errlen) < 0) {
 		close(fd);
 		return -1;
 	}

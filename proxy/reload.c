@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/sockopt.h"
 #include "proxy/internal.h"
 
 struct plan {
@@ -170,7 +171,7 @@ static void renew_client_sockopts(int fd, const struct conf_listener *l,
 {
 	char err[96];
 
-	if (listener_client_sockopts(fd, &l->keepalive, err, sizeof err) < 0)
+	if (sockopt_session(fd, &l->keepalive, err, sizeof err) < 0)
 		log_warning("reload: %s: %s:%u: %s; its new clients go without it", l->name,
 		            addr->host, addr->port, err);
 }
