@@ -150,6 +150,15 @@ def rows_of(res, copy_mb, idle_n, lat_rounds=None, result_mb=8):
     return out
 
 
+def _paired_ci(num_runs, den_runs, field):
+    """FIELD of run i of one target over run i of another, for every i:
+    (the median with its 95 % CI, or None when too few runs for one; how
+    many pairs there were)."""
+    ratios = stats.paired_ratios([r.get(field) for r in num_runs],
+                                 [r.get(field) for r in den_runs])
+    return stats.median_ci(ratios), len(ratios)
+
+
 def scaling_ci_lines(res):
     """The scaling targets with a 95 % CI of the median over the paired
     rounds: CPU per tx at 2 threads over 1, and pgfront's TPS at 2 threads
@@ -158,16 +167,12 @@ def scaling_ci_lines(res):
     if not sc:
         return []
 
-    def col(key, field):
-        return [r.get(field) for r in sc.get(key, [])]
-
     parts = []
     for name, num, den, field in (
             ("pgfront CPU per tx, 2 threads / 1", "pgfront-2", "pgfront-1", "cpu_per_1000"),
             ("HAProxy CPU per tx, 2 threads / 1", "haproxy-2", "haproxy-1", "cpu_per_1000"),
             ("TPS at 2 threads, pgfront / HAProxy", "pgfront-2", "haproxy-2", "tps")):
-        ratios = stats.paired_ratios(col(num, field), col(den, field))
-        ci = stats.median_ci(ratios)
+        ci, _ = _paired_ci(sc.get(num, []), sc.get(den, []), field)
         if ci is not None:
             parts.append("%s %s" % (name, fmt_stat("{:.2f}", ci)))
     if not parts:
@@ -194,12 +199,10 @@ def round_ci_lines(res):
         sec = res.get(row, {})
         said = []
         for label, field in fields:
-            ratios = stats.paired_ratios([r.get(field) for r in sec.get("pgfront", [])],
-                                         [r.get(field) for r in sec.get("haproxy", [])])
-            ci = stats.median_ci(ratios)
+            ci, pairs = _paired_ci(sec.get("pgfront", []), sec.get("haproxy", []), field)
             if ci is not None:
                 said.append("%s %s" % (label, fmt_stat("{:.2f}", ci)))
-                counts.add(len([r for r in ratios if r is not None]))
+                counts.add(pairs)
         if said:
             parts.append("%s: %s" % (name, ", ".join(said)))
     if not parts:
