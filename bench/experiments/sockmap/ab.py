@@ -33,17 +33,27 @@ def busy_seconds():
     return (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
 
 
-def pgbench(host):
-    """(TPS, machine CPU microseconds per transaction) of one run."""
+def process_cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pgbench(host, pid=None):
+    """(TPS, machine CPU microseconds per transaction, the proxy process's
+    CPU microseconds per transaction or None) of one run."""
     before = busy_seconds()
+    proxy_before = process_cpu_seconds(pid) if pid else 0
     p = subprocess.run(["pgbench", "-n", "-h", host, "-p", "5432", "-U", "postgres",
                         *PGBENCH_ARGS, "-T", SECONDS, "bench"], capture_output=True, text=True)
     used = busy_seconds() - before
+    proxy_used = process_cpu_seconds(pid) - proxy_before if pid else None
     done = re.search(r"number of transactions actually processed: (\d+)", p.stdout)
     tps = re.search(r"tps = ([\d.]+)", p.stdout)
     if not done or not tps or int(done.group(1)) == 0:
         raise RuntimeError("pgbench via %s: %s" % (host, p.stderr.strip()))
-    return float(tps.group(1)), used / int(done.group(1)) * 1e6
+    n = int(done.group(1))
+    return float(tps.group(1)), used / n * 1e6, proxy_used / n * 1e6 if pid else None
 
 
 def fmt(s, f="%.2f"):
@@ -59,13 +69,14 @@ def main():
     haproxy = proxies.Proxy("haproxy", proxies.haproxy_config(), "sockmap").start()
     spliced = subprocess.Popen(["./splice_proxy", SPLICE_HOST, "5432", PG_HOST, "5432"],
                                cwd=HERE)
+    pids = {"pgfront": pgfront.pid, "haproxy": haproxy.pid, "sockmap": spliced.pid}
     runs = {name: [] for name, _ in TARGETS}
     try:
         time.sleep(8)        # pgfront starts its servers DOWN: rise checks
         for r in range(ROUNDS):
             for name, host in TARGETS[r % 4:] + TARGETS[:r % 4]:
-                runs[name].append(pgbench(host))
-            print("round %d: %s" % (r, ", ".join("%s %.0f tps %.0f us" % (n, *v[-1])
+                runs[name].append(pgbench(host, pids.get(name)))
+            print("round %d: %s" % (r, ", ".join("%s %.0f tps %.0f us" % ((n,) + v[-1][:2])
                                                  for n, v in runs.items())), flush=True)
     finally:
         spliced.terminate()
@@ -77,8 +88,11 @@ def main():
                                                                  " ".join(PGBENCH_ARGS)))
     for name, v in runs.items():
         tps, cpu = stats.spread([x[0] for x in v]), stats.spread([x[1] for x in v])
+        own = stats.spread([x[2] for x in v])
         print("  %-8s TPS %.0f (%.0f-%.0f)  machine CPU per tx %.0f us (%.0f-%.0f)"
-              % (name, tps.mid, tps.lo, tps.hi, cpu.mid, cpu.lo, cpu.hi))
+              % (name, tps.mid, tps.lo, tps.hi, cpu.mid, cpu.lo, cpu.hi)
+              + ("  the proxy process's %.1f us (%.1f-%.1f)" % (own.mid, own.lo, own.hi)
+                 if own else ""))
     print("paired ratios, median [95 % CI of the median]")
     for num, den in (("sockmap", "haproxy"), ("sockmap", "pgfront"), ("pgfront", "haproxy")):
         for i, what in ((0, "TPS"), (1, "CPU per tx")):
