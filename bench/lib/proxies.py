@@ -242,6 +242,13 @@ def idle_config(kind, maxconn):
                     rest=REST_PORT)
 
 
+def process_cpu_seconds(pid):
+    """utime + stime of process PID (every thread), in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 def _raise_nofile():
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     n = NOFILE if hard == resource.RLIM_INFINITY else min(NOFILE, hard)
@@ -285,10 +292,7 @@ class Proxy:
         return self.proc.pid
 
     def cpu_seconds(self):
-        """utime + stime of the whole process (every thread), in seconds."""
-        with open("/proc/%d/stat" % self.pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return process_cpu_seconds(self.pid)
 
     def rss_bytes(self):
         with open("/proc/%d/status" % self.pid) as f:

@@ -16,16 +16,14 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", ".."))
-from lib import PG_HOST, PGFRONT_HOST, REST_PORT, proxies  # noqa: E402
+from lib import PG_HOST, PGFRONT_HOST, REST_PORT, proxies, rows  # noqa: E402
 from lib.stubs import PatroniStub  # noqa: E402
 
 PORT = 6000
 SPLICE_HOST = "127.0.0.56"
 CAP_MB = int(os.environ.get("CAP_MB", "1024"))
 SECONDS = 5
-# A PostgreSQL StartupMessage (protocol 3.0, user bench): what a client sends first.
-_PARAMS = b"user\0bench\0\0"
-STARTUP = (8 + len(_PARAMS)).to_bytes(4, "big") + (196608).to_bytes(4, "big") + _PARAMS
+
 
 
 def mem_available_mb():
@@ -56,7 +54,7 @@ def one(host, listener):
     server = threading.Thread(target=serve)
     server.start()
     client = socket.create_connection((host, PORT))
-    client.sendall(STARTUP)      # pgfront connects to a server after a first packet
+    client.sendall(rows.startup_packet())      # pgfront connects to a server after a first packet
     lowest = before
     while server.is_alive():
         lowest = min(lowest, mem_available_mb())
