@@ -5,7 +5,7 @@ stopped once the socket buffers on the way are full; the script reports
 how much it got rid of and how much MemAvailable fell, and stops the
 server at CAP_MB so that the spliced case cannot exhaust the machine.
 
-  /usr/bin/python3 backlog.py   (as root, from this directory, after make)
+  /usr/bin/python3 sockmap/backlog.py   (as root, after make -C sockmap)
 """
 import os
 import socket

@@ -5,7 +5,7 @@
  * watches for EOF and errors: EPOLLRDHUP, not EPOLLIN, since the kernel
  * signals the socket readable after every segment it redirects, and
  * waking for each would be a user-space relay's cost again. No health checks, no counters, no timeouts:
- * it exists to measure what kernel splicing would give pgfront (README.md).
+ * it exists to measure what kernel splicing would give pgfront (../README.md).
  *
  *   splice_proxy LISTEN_HOST LISTEN_PORT SERVER_HOST SERVER_PORT
  */

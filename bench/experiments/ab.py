@@ -1,13 +1,16 @@
-"""pgbench -S through pgfront, HAProxy and splice_proxy (and direct), in
-paired rounds, against the PostgreSQL that make bench starts on 127.0.0.51
-(run make bench once first, or start it as bench/lib/pg.py does).
+"""pgbench -S through pgfront, HAProxy and the experiments' proxies (and
+direct), in paired rounds, against the PostgreSQL that make bench starts
+on 127.0.0.51 (run make bench once first, or start it as bench/lib/pg.py
+does). An experiment's proxy takes part when it is built (make in its
+directory): sockmap/splice_proxy on 127.0.0.56, io_uring/uring_proxy on
+127.0.0.58.
 
 CPU is the whole machine's busy time per transaction (/proc/stat), with
 the proxy process's own beside it: the spliced path's work runs in
 softirq and kworkers, outside the proxy's process, so the process's
 figure alone would flatter it.
 
-  /usr/bin/python3 ab.py   (as root, from this directory, after make)
+  /usr/bin/python3 ab.py   (as root; see README.md)
 """
 import os
 import subprocess
@@ -15,22 +18,24 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(HERE, ".."))
 from lib import (HAPROXY_HOST, PG_HOST, PG_PORT, PGFRONT_HOST, REPLICA_HOSTS,  # noqa: E402
                  REST_PORT, proxies, rows, stats)
 from lib.stubs import PatroniStub  # noqa: E402
 
-SPLICE_HOST = "127.0.0.56"
 ROUNDS = int(os.environ.get("ROUNDS", "9"))
 SECONDS = int(os.environ.get("SECONDS_PER_RUN", "3"))
+# (name, directory, program, listening host)
+EXPERIMENTS = (("sockmap", "sockmap", "splice_proxy", "127.0.0.56"),
+               ("io_uring", "io_uring", "uring_proxy", "127.0.0.58"))
 
 
-class SpliceProxy:
-    """splice_proxy in front of make bench's PostgreSQL."""
+class ExperimentProxy:
+    """An experiment's proxy in front of make bench's PostgreSQL."""
 
-    def __init__(self):
-        self.proc = subprocess.Popen(["./splice_proxy", SPLICE_HOST, str(PG_PORT), PG_HOST,
-                                      str(PG_PORT)], cwd=HERE)
+    def __init__(self, directory, program, host):
+        self.proc = subprocess.Popen(["./" + program, host, str(PG_PORT), PG_HOST,
+                                      str(PG_PORT)], cwd=os.path.join(HERE, directory))
 
     def cpu_seconds(self):
         return proxies.process_cpu_seconds(self.proc.pid)
@@ -65,23 +70,25 @@ def fmt(s, f="%.2f"):
 def main():
     stubs = [PatroniStub(PG_HOST, REST_PORT, {"/primary"})] + \
         [PatroniStub(h, REST_PORT, {"/replica"}) for h in REPLICA_HOSTS]
-    pgfront = proxies.Proxy("pgfront", proxies.pgfront_config(), "sockmap").start()
-    haproxy = proxies.Proxy("haproxy", proxies.haproxy_config(), "sockmap").start()
-    spliced = SpliceProxy()
+    pgfront = proxies.Proxy("pgfront", proxies.pgfront_config(), "experiments").start()
+    haproxy = proxies.Proxy("haproxy", proxies.haproxy_config(), "experiments").start()
     targets = [rows.Target("direct", PG_HOST), rows.Target("pgfront", PGFRONT_HOST, pgfront),
-               rows.Target("haproxy", HAPROXY_HOST, haproxy),
-               rows.Target("sockmap", SPLICE_HOST, spliced)]
+               rows.Target("haproxy", HAPROXY_HOST, haproxy)]
+    for name, directory, program, host in EXPERIMENTS:
+        if os.path.exists(os.path.join(HERE, directory, program)):
+            targets.append(rows.Target(name, host, ExperimentProxy(directory, program, host)))
     runs = {t.name: [] for t in targets}
     try:
         time.sleep(8)        # pgfront starts its servers DOWN: rise checks
         for r in range(ROUNDS):
-            for t in targets[r % 4:] + targets[:r % 4]:
+            for t in targets[r % len(targets):] + targets[:r % len(targets)]:
                 runs[t.name].append(select_only(t))
             print("round %d: %s" % (r, ", ".join("%s %.0f tps %.0f us" % ((n,) + v[-1][:2])
                                                  for n, v in runs.items())), flush=True)
     finally:
-        for p in (spliced, pgfront, haproxy):
-            p.stop()
+        for t in targets:
+            if t.proxy:
+                t.proxy.stop()
         for s in stubs:
             s.stop()
     print("\nmedian (min-max) of %d rounds of %d s, pgbench -S -c 16 -j 2" % (ROUNDS, SECONDS))
@@ -93,7 +100,8 @@ def main():
               + ("  the proxy process's %.1f us (%.1f-%.1f)" % (own.mid, own.lo, own.hi)
                  if own else ""))
     print("paired ratios, median [95 % CI of the median]")
-    for num, den in (("sockmap", "haproxy"), ("sockmap", "pgfront"), ("pgfront", "haproxy")):
+    pairs = [(t.name, base) for t in targets[3:] for base in ("haproxy", "pgfront")]
+    for num, den in pairs + [("pgfront", "haproxy")]:
         for i, what in ((0, "TPS"), (1, "machine CPU per tx")):
             ratios = stats.paired_ratios([x[i] for x in runs[num]], [x[i] for x in runs[den]])
             print("  %s / %s %s: %s" % (num, den, what, fmt(stats.median_ci(ratios))))
