@@ -23,6 +23,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../tcp.h"
+
 #define BUF_SIZE 16384
 #define MAX_FD 65536
 
@@ -46,12 +48,6 @@ static struct io_uring ring;
 static struct side sides[MAX_FD];
 static struct sockaddr_in server;
 static int listener;
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(1);
-}
 
 static struct io_uring_sqe *sqe_get(void)
 {
@@ -170,18 +166,6 @@ static void sent(int fd, int res)
 		arm_recv(fd);
 }
 
-static int listen_on(const char *host, int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	inet_pton(AF_INET, host, &a.sin_addr);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 1024))
-		die("listen");
-	return fd;
-}
-
 int main(int argc, char **argv)
 {
 	struct io_uring_params params = { .flags = IORING_SETUP_SINGLE_ISSUER |
@@ -194,10 +178,8 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < MAX_FD; i++)
 		sides[i].peer = -1;
-	server.sin_family = AF_INET;
-	server.sin_port = htons((uint16_t)atoi(argv[4]));
-	inet_pton(AF_INET, argv[3], &server.sin_addr);
-	listener = listen_on(argv[1], atoi(argv[2]));
+	server = ipv4_address(argv[3], argv[4]);
+	listener = listen_on(argv[1], argv[2]);
 	if ((err = io_uring_queue_init_params(1024, &ring, &params)) < 0) {
 		errno = -err;
 		die("io_uring_queue_init");

@@ -22,17 +22,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../tcp.h"
+
 #define MAX_FD 65536
 
 static int peer_fd[MAX_FD];     /* -1: not a session's socket */
 static int socks_map, peer_map;
 static uint32_t next_slot;
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(1);
-}
 
 static uint64_t cookie_of(int fd)
 {
@@ -93,21 +89,9 @@ static void splice_pair(int a, int b)
 		die("sockmap update");
 }
 
-static int listen_on(const char *host, int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	inet_pton(AF_INET, host, &a.sin_addr);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 1024))
-		die("listen");
-	return fd;
-}
-
 int main(int argc, char **argv)
 {
-	struct sockaddr_in server = { .sin_family = AF_INET };
+	struct sockaddr_in server;
 	struct bpf_object *obj;
 	int listener, ep, one = 1;
 
@@ -117,8 +101,7 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < MAX_FD; i++)
 		peer_fd[i] = -1;
-	server.sin_port = htons((uint16_t)atoi(argv[4]));
-	inet_pton(AF_INET, argv[3], &server.sin_addr);
+	server = ipv4_address(argv[3], argv[4]);
 	obj = bpf_object__open_file("splice.bpf.o", NULL);
 	if (!obj || bpf_object__load(obj))
 		die("splice.bpf.o");
@@ -127,7 +110,7 @@ int main(int argc, char **argv)
 	if (bpf_prog_attach(bpf_program__fd(bpf_object__find_program_by_name(obj, "splice_verdict")),
 	                    socks_map, BPF_SK_SKB_VERDICT, 0))
 		die("attach");
-	listener = listen_on(argv[1], atoi(argv[2]));
+	listener = listen_on(argv[1], argv[2]);
 	ep = epoll_create1(0);
 	epoll_ctl(ep, EPOLL_CTL_ADD, listener, &(struct epoll_event){ .events = EPOLLIN, .data.fd = listener });
 	for (;;) {
