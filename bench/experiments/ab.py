@@ -20,7 +20,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from lib import (HAPROXY_HOST, PG_HOST, PG_PORT, PGFRONT_HOST, REPLICA_HOSTS,  # noqa: E402
-                 REST_PORT, proxies, rows, stats)
+                 REST_PORT, proxies, results, rows, stats)
 from lib.stubs import PatroniStub  # noqa: E402
 
 ROUNDS = int(os.environ.get("ROUNDS", "9"))
@@ -61,12 +61,6 @@ def select_only(target):
     return r["tps"], used / r["tx"] * 1e6, r["cpu_s"] / r["tx"] * 1e6 if target.proxy else None
 
 
-def fmt(s, f="%.2f"):
-    if s is None:
-        return "-"
-    return (f + " [" + f + ", " + f + "]") % (s.mid, s.lo, s.hi)
-
-
 def main():
     stubs = [PatroniStub(PG_HOST, REST_PORT, {"/primary"})] + \
         [PatroniStub(h, REST_PORT, {"/replica"}) for h in REPLICA_HOSTS]
@@ -93,18 +87,17 @@ def main():
             s.stop()
     print("\nmedian (min-max) of %d rounds of %d s, pgbench -S -c 16 -j 2" % (ROUNDS, SECONDS))
     for name, v in runs.items():
-        tps, cpu = stats.spread([x[0] for x in v]), stats.spread([x[1] for x in v])
-        own = stats.spread([x[2] for x in v])
-        print("  %-8s TPS %.0f (%.0f-%.0f)  machine CPU per tx %.0f us (%.0f-%.0f)"
-              % (name, tps.mid, tps.lo, tps.hi, cpu.mid, cpu.lo, cpu.hi)
-              + ("  the proxy process's %.1f us (%.1f-%.1f)" % (own.mid, own.lo, own.hi)
-                 if own else ""))
+        tps, cpu, own = (stats.spread([x[i] for x in v]) for i in range(3))
+        print("  %-8s TPS %s  machine CPU per tx %s us" % (
+            name, results.fmt_stat("{:.0f}", tps), results.fmt_stat("{:.0f}", cpu))
+            + ("  the proxy process's %s us" % results.fmt_stat("{:.1f}", own) if own else ""))
     print("paired ratios, median [95 % CI of the median]")
     pairs = [(t.name, base) for t in targets[3:] for base in ("haproxy", "pgfront")]
     for num, den in pairs + [("pgfront", "haproxy")]:
         for i, what in ((0, "TPS"), (1, "machine CPU per tx")):
             ratios = stats.paired_ratios([x[i] for x in runs[num]], [x[i] for x in runs[den]])
-            print("  %s / %s %s: %s" % (num, den, what, fmt(stats.median_ci(ratios))))
+            print("  %s / %s %s: %s" % (num, den, what,
+                                       results.fmt_stat("{:.2f}", stats.median_ci(ratios))))
 
 
 if __name__ == "__main__":
